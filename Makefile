@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree build of the PCI live-update core and its drivers.
+#
+#   make            build the modules against the Debian 6.12 headers
+#   make demo       set up (Debian packages), build, show a live update
+#   make check      set up, build, lint, run the QEMU + kexec test suite
+#   make lint       checkpatch and sparse on our C files
+#
+# KDIR defaults to the newest installed Debian 6.12 kernel headers; never to
+# `uname -r`, which on build machines is not a Debian kernel.
+
+ifneq ($(KERNELRELEASE),)
+# Kbuild part: see ./Kbuild.
+else
+
+KVER ?= $(shell scripts/kernel-version)
+KDIR ?= /lib/modules/$(KVER)/build
+# Out of tree, Kconfig is not consulted: select what an in-tree y/m would.
+LU_CONFIG := CONFIG_PCI_LIVEUPDATE=m CONFIG_PCI_LIVEUPDATE_FAULT_INJECT=y
+LU_DEFS := -DCONFIG_PCI_LIVEUPDATE_MODULE -DCONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+BUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(LU_CONFIG) KCFLAGS="$(LU_DEFS)"
+
+.PHONY: modules clean demo check lint deps
+
+modules:
+	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make deps' or set KDIR" >&2; exit 1; }
+	@echo "building against $(KDIR)"
+	$(MAKE) $(BUILD_ARGS) modules
+
+clean:
+	$(MAKE) $(BUILD_ARGS) clean
+	rm -rf build
+
+deps:
+	scripts/install-deps
+
+lint: deps
+	scripts/lint
+
+demo: deps
+	$(MAKE) modules
+	selftests/run --demo
+
+check: deps
+	$(MAKE) modules
+	selftests/run
+
+endif
