@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading the incoming handover and writing the outgoing one.
+ *
+ * The incoming handover is read once, when the module loads and before any
+ * pci_lu_driver can register. Every check that fails is logged with the
+ * reason, and what failed is dropped: a bad header drops the whole handover,
+ * a bad record drops that device. Dropped devices get a cold probe().
+ * Records that pass are copied to kernel memory and the header is cleared,
+ * so a later reboot can never find the same handover again.
+ *
+ * The outgoing handover is written at kexec time: the reboot notifier writes
+ * an empty header, and each freeze() appends one record and rewrites the
+ * header, so the region is consistent after every device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+u32 lu_hdr_crc(const struct pci_lu_hdr *hdr)
+{
+	struct pci_lu_hdr tmp = *hdr;
+
+	tmp.hdr_crc = 0;
+	return crc32_le(~0, (const u8 *)&tmp, sizeof(tmp));
+}
+
+u32 lu_rec_crc(const struct pci_lu_rec *rec)
+{
+	const u32 zero = 0;
+	u32 crc;
+
+	crc = crc32_le(~0, (const u8 *)rec, offsetof(struct pci_lu_rec, rec_crc));
+	crc = crc32_le(crc, (const u8 *)&zero, sizeof(zero));
+	return crc32_le(crc, (const u8 *)rec + offsetofend(struct pci_lu_rec, rec_crc),
+			rec->rec_len - offsetofend(struct pci_lu_rec, rec_crc));
+}
+
+static const char *lu_hdr_invalid(const struct pci_lu_hdr *hdr)
+{
+	static char why[96];
+
+	if (hdr->magic != PCI_LU_MAGIC)
+		return "bad magic";
+	if (hdr->hdr_crc != lu_hdr_crc(hdr))
+		return "header CRC mismatch";
+	if (hdr->abi_version != PCI_LU_ABI_VERSION) {
+		snprintf(why, sizeof(why), "ABI version %u, this kernel reads %u",
+			 hdr->abi_version, PCI_LU_ABI_VERSION);
+		return why;
+	}
+	if (hdr->region_size > lu.size) {
+		snprintf(why, sizeof(why),
+			 "written for a %llu-byte region, this one has %zu bytes (truncated?)",
+			 hdr->region_size, lu.size);
+		return why;
+	}
+	if (hdr->records_len > PCI_LU_DATA_OFF - PCI_LU_RECS_OFF)
+		return "records overrun the record area";
+	return NULL;
+}
+
+/* Without a sane length the records after this one cannot be found. */
+static bool lu_rec_len_ok(const struct pci_lu_rec *rec, u64 room)
+{
+	return room >= sizeof(*rec) && rec->rec_len >= sizeof(*rec) &&
+	       rec->rec_len <= room && IS_ALIGNED(rec->rec_len, 8);
+}
+
+/* Check one record in place, its length already known to be sane. */
+static const char *lu_rec_invalid(const struct pci_lu_rec *rec)
+{
+	if (rec->rec_crc != lu_rec_crc(rec))
+		return "record CRC mismatch";
+	if (rec->nr_chunks > PCI_LU_MAX_CHUNKS ||
+	    rec->blob_len > PCI_LU_RECORD_MAX ||
+	    pci_lu_rec_size(rec->nr_chunks, rec->blob_len) != rec->rec_len)
+		return "inconsistent sizes";
+	if (strnlen(rec->driver, sizeof(rec->driver)) == sizeof(rec->driver))
+		return "driver name not terminated";
+	return NULL;
+}
+
+static void lu_rec_name(const struct pci_lu_rec *rec, char *name, size_t len)
+{
+	snprintf(name, len, "%04x:%02x:%02x.%d", rec->domain, rec->bus,
+		 PCI_SLOT(rec->devfn), PCI_FUNC(rec->devfn));
+}
+
+/* Turn the chunk table of a valid record into the device's in_chunks. */
+static const char *lu_rec_take_chunks(struct lu_dev *ldev,
+				      const struct pci_lu_rec *rec)
+{
+	struct lu_chunk *c;
+	u32 i;
+
+	for (i = 0; i < rec->nr_chunks; i++) {
+		const struct pci_lu_chunk *d = &rec->chunks[i];
+
+		if (strnlen(d->tag, sizeof(d->tag)) == sizeof(d->tag))
+			return "chunk tag not terminated";
+		if (lu_region_claim(d->offset, d->size))
+			return "chunk outside the data area or overlapping";
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c)
+			return "out of memory";
+		memcpy(c->tag, d->tag, sizeof(c->tag));
+		c->phys = lu.base + d->offset;
+		c->vaddr = lu.virt + d->offset;
+		c->size = d->size;
+		c->old_dma = d->dma;
+		c->in_region = true;
+		list_add_tail(&c->node, &ldev->in_chunks);
+	}
+	return NULL;
+}
+
+static void lu_rec_adopt(const struct pci_lu_rec *rec, u32 idx)
+{
+	struct lu_dev *ldev;
+	const char *why;
+	char name[16];
+
+	lu_rec_name(rec, name, sizeof(name));
+	ldev = lu_dev_get(name);
+	if (!ldev)
+		return;
+	if (ldev->in_rec) {
+		why = "second record for the same device";
+		goto refuse;
+	}
+	strscpy(ldev->driver, rec->driver, sizeof(ldev->driver));
+	why = lu_rec_take_chunks(ldev, rec);
+	if (why)
+		goto refuse;
+	ldev->in_rec = kmemdup(rec, rec->rec_len, GFP_KERNEL);
+	if (!ldev->in_rec) {
+		why = "out of memory";
+		goto refuse;
+	}
+	lu_dev_set(ldev, LU_DEV_INCOMING, "%s", "");
+	return;
+
+refuse:
+	pr_err("handover record %u for %s: %s; device will be cold-probed\n",
+	       idx, name, why);
+	lu_dev_set(ldev, LU_DEV_REFUSED, "record refused at load: %s", why);
+	lu_release_stale(ldev, NULL);
+}
+
+/**
+ * lu_handover_load() - read and check the incoming handover
+ *
+ * Context: module init, before any driver registers; lu.lock held.
+ */
+void lu_handover_load(void)
+{
+	struct pci_lu_hdr *hdr = lu.virt;
+	u64 off = 0;
+	const char *why;
+	u32 i;
+
+	if (!hdr->magic) {
+		pr_info("no incoming handover (cold boot)\n");
+		return;
+	}
+	why = lu_hdr_invalid(hdr);
+	if (why) {
+		pr_err("incoming handover refused: %s; all devices will be cold-probed\n",
+		       why);
+		goto consume;
+	}
+
+	lu.incoming = true;
+	lu.generation = hdr->generation;
+	pr_info("incoming handover: generation %llu, %u device record(s)\n",
+		hdr->generation, hdr->nr_records);
+
+	for (i = 0; i < hdr->nr_records; i++) {
+		struct pci_lu_rec *rec = lu.virt + PCI_LU_RECS_OFF + off;
+		char name[16];
+
+		if (!lu_rec_len_ok(rec, hdr->records_len - off)) {
+			pr_err("handover record %u: length out of bounds; dropping it and the %u after it\n",
+			       i, hdr->nr_records - i - 1);
+			break;
+		}
+		why = lu_rec_invalid(rec);
+		if (why) {
+			struct lu_dev *ldev;
+
+			lu_rec_name(rec, name, sizeof(name));
+			pr_err("handover record %u (claims %s): %s; dropped, the device will be cold-probed\n",
+			       i, name, why);
+			ldev = lu_dev_get(name);
+			if (ldev)
+				lu_dev_set(ldev, LU_DEV_REFUSED,
+					   "record refused at load: %s", why);
+		} else {
+			lu_rec_adopt(rec, i);
+		}
+		off += rec->rec_len;
+	}
+
+consume:
+	hdr->magic = 0;
+}
+
+/**
+ * lu_rec_mismatch() - does an incoming record belong to this device and driver
+ * @rec: the record
+ * @pdev: device being bound
+ * @drv: driver being bound
+ *
+ * Bus numbers can change across a kexec, so the IDs must match too; the
+ * driver then checks the device's own identity (serial, MAC) in retrieve().
+ *
+ * Return: NULL if the record may be retrieved, else why not.
+ */
+const char *lu_rec_mismatch(const struct pci_lu_rec *rec, struct pci_dev *pdev,
+			    const struct pci_lu_driver *drv)
+{
+	static char why[96];
+
+	if (rec->vendor != pdev->vendor || rec->device != pdev->device ||
+	    rec->subsystem_vendor != pdev->subsystem_vendor ||
+	    rec->subsystem_device != pdev->subsystem_device ||
+	    rec->class != pdev->class) {
+		snprintf(why, sizeof(why),
+			 "record is for %04x:%04x (%04x:%04x), device is %04x:%04x (%04x:%04x)",
+			 rec->vendor, rec->device, rec->subsystem_vendor,
+			 rec->subsystem_device, pdev->vendor, pdev->device,
+			 pdev->subsystem_vendor, pdev->subsystem_device);
+		return why;
+	}
+	if (strcmp(rec->driver, drv->driver.name)) {
+		snprintf(why, sizeof(why), "record written by driver '%s'",
+			 rec->driver);
+		return why;
+	}
+	if (rec->blob_version != drv->record_version) {
+		snprintf(why, sizeof(why),
+			 "record version %u, driver reads version %u",
+			 rec->blob_version, drv->record_version);
+		return why;
+	}
+	return NULL;
+}
+
+static void lu_hdr_commit(struct pci_lu_hdr *hdr)
+{
+	hdr->hdr_crc = lu_hdr_crc(hdr);
+	lu_fault_hdr(hdr);
+}
+
+/**
+ * lu_handover_begin() - start an empty outgoing handover
+ *
+ * Context: reboot notifier of a kexec, before any freeze(); lu.lock held.
+ */
+void lu_handover_begin(void)
+{
+	struct pci_lu_hdr *hdr = lu.virt;
+
+	*hdr = (struct pci_lu_hdr) {
+		.magic = PCI_LU_MAGIC,
+		.abi_version = PCI_LU_ABI_VERSION,
+		.region_size = lu.size,
+		.generation = lu.generation + 1,
+	};
+	lu.out_len = 0;
+	lu.out_nr = 0;
+	lu_hdr_commit(hdr);
+}
+
+/**
+ * lu_handover_invalidate() - make sure no kernel finds a handover
+ *
+ * Context: ordinary reboot or power off; lu.lock held.
+ */
+void lu_handover_invalidate(void)
+{
+	struct pci_lu_hdr *hdr = lu.virt;
+
+	hdr->magic = 0;
+}
+
+static void lu_rec_fill_chunks(struct pci_lu_rec *rec, struct lu_dev *ldev)
+{
+	struct lu_chunk *c;
+	u32 i = 0;
+
+	list_for_each_entry(c, &ldev->chunks, node) {
+		struct pci_lu_chunk *d = &rec->chunks[i++];
+
+		memcpy(d->tag, c->tag, sizeof(d->tag));
+		d->offset = c->phys - lu.base;
+		d->size = c->size;
+		d->dma = c->dma;
+	}
+	rec->nr_chunks = i;
+}
+
+/**
+ * lu_handover_append() - add the record of a frozen device
+ * @ldev: the device; its chunks are listed in the record
+ * @drv: its driver
+ * @blob: what freeze() wrote
+ * @len: bytes of @blob
+ *
+ * Context: device shutdown of a kexec; lu.lock held.
+ * Return: 0, or -ENOSPC if the record area is full.
+ */
+int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
+		       const void *blob, size_t len)
+{
+	struct pci_lu_hdr *hdr = lu.virt;
+	struct pci_dev *pdev = ldev->pdev;
+	size_t nr = list_count_nodes(&ldev->chunks);
+	size_t size = pci_lu_rec_size(nr, len);
+	struct pci_lu_rec *rec;
+
+	if (nr > PCI_LU_MAX_CHUNKS ||
+	    size > PCI_LU_DATA_OFF - PCI_LU_RECS_OFF - lu.out_len)
+		return -ENOSPC;
+
+	rec = lu.virt + PCI_LU_RECS_OFF + lu.out_len;
+	memset(rec, 0, size);
+	rec->rec_len = size;
+	rec->domain = pci_domain_nr(pdev->bus);
+	rec->bus = pdev->bus->number;
+	rec->devfn = pdev->devfn;
+	rec->vendor = pdev->vendor;
+	rec->device = pdev->device;
+	rec->subsystem_vendor = pdev->subsystem_vendor;
+	rec->subsystem_device = pdev->subsystem_device;
+	rec->class = pdev->class;
+	strscpy(rec->driver, drv->driver.name, sizeof(rec->driver));
+	rec->blob_version = drv->record_version;
+	rec->blob_len = len;
+	lu_rec_fill_chunks(rec, ldev);
+	memcpy((void *)pci_lu_rec_blob(rec), blob, len);
+	rec->rec_crc = lu_rec_crc(rec);
+	lu_fault_rec(rec, ldev->name);
+
+	lu.out_len += size;
+	lu.out_nr++;
+	hdr->nr_records = lu.out_nr;
+	hdr->records_len = lu.out_len;
+	lu_hdr_commit(hdr);
+	return 0;
+}

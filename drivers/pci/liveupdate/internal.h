@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI live update core: state shared by the files of the module.
+ *
+ * core.c      module parameters, the device table, finish
+ * region.c    the reserved region and its chunk allocator
+ * handover.c  reading the incoming and writing the outgoing handover
+ * dispatch.c  pci_lu_driver registration: probe/retrieve, freeze/shutdown
+ * sysfs.c     /sys/kernel/pci_liveupdate
+ * fault.c     debugfs fault injection (CONFIG_PCI_LIVEUPDATE_FAULT_INJECT)
+ */
+#ifndef _PCI_LU_INTERNAL_H
+#define _PCI_LU_INTERNAL_H
+
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci_lu.h>
+
+#include "handover.h"
+
+/* What happened to a device, as shown in sysfs. */
+enum lu_dev_status {
+	LU_DEV_INCOMING,	/* valid record, waiting for its driver */
+	LU_DEV_REFUSED,		/* record refused at load, device not bound yet */
+	LU_DEV_RETRIEVED,	/* adopted by retrieve() */
+	LU_DEV_PROBED,		/* cold probe(); @reason says why if a record existed */
+	LU_DEV_FROZEN,		/* freeze() wrote its record */
+	LU_DEV_FREEZE_FAILED,	/* freeze() failed, shutdown() ran instead */
+	LU_DEV_ABANDONED,	/* record never claimed; its memory was returned */
+	LU_DEV_UNBOUND,		/* driver unbound */
+};
+
+/* A piece of preserved memory that one device uses for DMA. */
+struct lu_chunk {
+	struct list_head node;
+	char tag[PCI_LU_TAG_LEN];
+	phys_addr_t phys;
+	size_t size;
+	void *vaddr;
+	dma_addr_t dma;		/* as mapped for the current device */
+	u64 old_dma;		/* incoming: bus address in the old kernel */
+	bool in_region;		/* false: dma_alloc_coherent() fallback */
+};
+
+/* One device the core knows of: bound to a pci_lu_driver, or named by an
+ * incoming record. Lives until the module is unloaded.
+ */
+struct lu_dev {
+	struct list_head node;
+	struct kobject kobj;		/* devices/<name> in sysfs */
+	char name[16];			/* "dddd:bb:dd.f" */
+	struct pci_dev *pdev;		/* bound device or NULL */
+	enum lu_dev_status status;
+	char reason[96];
+	char driver[PCI_LU_DRV_NAME_LEN];
+	bool preserved;			/* freeze() at the next kexec */
+	bool retrieving;		/* inside retrieve() */
+	bool overridden;		/* we set driver_override */
+	struct pci_lu_rec *in_rec;	/* incoming record (copy) */
+	struct list_head chunks;	/* memory the device uses now */
+	struct list_head in_chunks;	/* old kernel's memory not adopted */
+};
+
+enum lu_reboot {
+	LU_RUNNING,
+	LU_KEXEC,	/* freeze() preserved devices */
+	LU_REBOOT,	/* everything gets shutdown() */
+};
+
+struct lu_state {
+	struct mutex lock;		/* everything below */
+	struct list_head devs;
+	unsigned int nr_drivers;
+	bool incoming;			/* an incoming handover is active */
+	bool finished;
+	u64 generation;			/* of the incoming handover, 0 if none */
+	enum lu_reboot reboot;
+
+	/* The reserved region; virt is NULL when none is configured. */
+	phys_addr_t base;
+	size_t size;
+	void *virt;
+	unsigned long *used;		/* data-area pages in use */
+	unsigned long nr_pages;
+	u64 out_len;			/* bytes of outgoing records */
+	u32 out_nr;
+	void *stage;			/* PCI_LU_RECORD_MAX bytes for freeze() */
+};
+
+extern struct lu_state lu;
+
+/* core.c */
+struct lu_dev *lu_dev_get(const char *name);
+struct lu_dev *lu_dev_of(struct pci_dev *pdev);
+void lu_dev_set(struct lu_dev *ldev, enum lu_dev_status status,
+		const char *fmt, ...) __printf(3, 4);
+const char *lu_dev_status_name(enum lu_dev_status status);
+const char *lu_state_name(void);
+void lu_release_stale(struct lu_dev *ldev, const char *why);
+void lu_finish_locked(const char *why);
+int lu_preserve(const char *bdf, bool preserve);
+
+/* region.c */
+int lu_region_map(phys_addr_t base, size_t size);
+void lu_region_unmap(void);
+int lu_region_claim(u64 offset, u64 size);
+struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
+				size_t size);
+int lu_chunk_map(struct pci_dev *pdev, struct lu_chunk *c);
+void lu_chunk_release(struct pci_dev *pdev, struct lu_chunk *c);
+size_t lu_chunks_size(struct list_head *list);
+
+/* dispatch.c */
+int lu_reboot_init(void);
+void lu_reboot_exit(void);
+
+/* handover.c */
+u32 lu_hdr_crc(const struct pci_lu_hdr *hdr);
+u32 lu_rec_crc(const struct pci_lu_rec *rec);
+void lu_handover_load(void);
+void lu_handover_begin(void);
+void lu_handover_invalidate(void);
+int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
+		       const void *blob, size_t len);
+const char *lu_rec_mismatch(const struct pci_lu_rec *rec,
+			    struct pci_dev *pdev,
+			    const struct pci_lu_driver *drv);
+
+/* sysfs.c */
+int lu_sysfs_init(void);
+void lu_sysfs_exit(void);
+int lu_sysfs_add_dev(struct lu_dev *ldev);
+
+/* fault.c */
+#if IS_ENABLED(CONFIG_PCI_LIVEUPDATE_FAULT_INJECT)
+int lu_fault_init(void);
+void lu_fault_exit(void);
+void lu_fault_hdr(struct pci_lu_hdr *hdr);
+void lu_fault_rec(struct pci_lu_rec *rec, const char *name);
+#else
+static inline int lu_fault_init(void) { return 0; }
+static inline void lu_fault_exit(void) { }
+static inline void lu_fault_hdr(struct pci_lu_hdr *hdr) { }
+static inline void lu_fault_rec(struct pci_lu_rec *rec, const char *name) { }
+#endif
+
+#endif /* _PCI_LU_INTERNAL_H */

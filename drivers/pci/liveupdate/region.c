@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The handover region and the chunks handed out from it.
+ *
+ * The region is ordinary RAM that both kernels reserve with memmap=SIZE$ADDR.
+ * Its data area is split into pages; a bitmap in kernel memory says which
+ * are in use. At load the bitmap is seeded with the chunks named by valid
+ * incoming records, so memory a running device still uses is never handed
+ * out again.
+ *
+ * Devices reach the chunks through dma_map_resource(). Without an IOMMU that
+ * is the physical address, the same in both kernels; with one, the mapping of
+ * the old kernel is gone, which pci_lu_restore() notices and refuses.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+int lu_region_map(phys_addr_t base, size_t size)
+{
+	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
+	    size < PCI_LU_REGION_MIN) {
+		pr_err("region %zu bytes at %pa is unusable: needs page alignment and at least %u bytes\n",
+		       size, &base, PCI_LU_REGION_MIN);
+		return -EINVAL;
+	}
+
+	lu.nr_pages = (size - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
+	lu.used = bitmap_zalloc(lu.nr_pages, GFP_KERNEL);
+	if (!lu.used)
+		return -ENOMEM;
+
+	/* Write-back: the region is RAM, and both kernels map it alike. */
+	lu.virt = memremap(base, size, MEMREMAP_WB);
+	if (!lu.virt) {
+		pr_err("cannot map region %zu bytes at %pa; is it reserved with memmap=?\n",
+		       size, &base);
+		bitmap_free(lu.used);
+		lu.used = NULL;
+		return -ENOMEM;
+	}
+	lu.base = base;
+	lu.size = size;
+	return 0;
+}
+
+void lu_region_unmap(void)
+{
+	if (!lu.virt)
+		return;
+	memunmap(lu.virt);
+	bitmap_free(lu.used);
+	lu.virt = NULL;
+	lu.used = NULL;
+}
+
+static unsigned long lu_page_of(u64 offset)
+{
+	return (offset - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
+}
+
+/**
+ * lu_region_claim() - mark an incoming chunk as in use
+ * @offset: chunk offset from the region start
+ * @size: chunk size
+ *
+ * Context: lu.lock held.
+ * Return: 0, or -EINVAL if the chunk lies outside the data area, is not page
+ * aligned, or overlaps memory already claimed.
+ */
+int lu_region_claim(u64 offset, u64 size)
+{
+	unsigned long first, n;
+
+	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) || !size ||
+	    offset < PCI_LU_DATA_OFF || offset > lu.size ||
+	    size > lu.size - offset)
+		return -EINVAL;
+
+	first = lu_page_of(offset);
+	n = size >> PAGE_SHIFT;
+	if (find_next_bit(lu.used, first + n, first) < first + n)
+		return -EINVAL;
+	bitmap_set(lu.used, first, n);
+	return 0;
+}
+
+static void lu_region_release(struct lu_chunk *c)
+{
+	u64 offset = c->phys - lu.base;
+
+	bitmap_clear(lu.used, lu_page_of(offset), c->size >> PAGE_SHIFT);
+}
+
+/* Fallback without a region: the device works but cannot be preserved. */
+static int lu_chunk_alloc_coherent(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	c->vaddr = dma_alloc_coherent(&pdev->dev, c->size, &c->dma,
+				      GFP_KERNEL);
+	return c->vaddr ? 0 : -ENOMEM;
+}
+
+static int lu_chunk_alloc_region(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	unsigned long n = c->size >> PAGE_SHIFT, first;
+	u64 offset;
+	int ret;
+
+	first = bitmap_find_next_zero_area(lu.used, lu.nr_pages, 0, n, 0);
+	if (first >= lu.nr_pages) {
+		pci_warn(pdev, "live update region full: no %zu bytes for '%s'\n",
+			 c->size, c->tag);
+		return -ENOMEM;
+	}
+	bitmap_set(lu.used, first, n);
+
+	offset = PCI_LU_DATA_OFF + ((u64)first << PAGE_SHIFT);
+	c->phys = lu.base + offset;
+	c->vaddr = lu.virt + offset;
+	c->in_region = true;
+	memset(c->vaddr, 0, c->size);
+
+	ret = lu_chunk_map(pdev, c);
+	if (ret)
+		lu_region_release(c);
+	return ret;
+}
+
+/**
+ * lu_chunk_alloc() - new zeroed DMA-able chunk for @pdev
+ * @pdev: device that will use it
+ * @tag: name to find it again after a kexec
+ * @size: bytes, rounded up to pages
+ *
+ * Context: lu.lock held.
+ * Return: the chunk, not yet on any list, or NULL.
+ */
+struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
+				size_t size)
+{
+	struct lu_chunk *c;
+	int ret;
+
+	lockdep_assert_held(&lu.lock);
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	strscpy(c->tag, tag, sizeof(c->tag));
+	c->size = PAGE_ALIGN(size);
+
+	if (lu.virt)
+		ret = lu_chunk_alloc_region(pdev, c);
+	else
+		ret = lu_chunk_alloc_coherent(pdev, c);
+	if (ret) {
+		kfree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/**
+ * lu_chunk_map() - give @pdev a bus address for a region chunk
+ * @pdev: device
+ * @c: chunk with @phys and @size set
+ *
+ * Return: 0 or -EIO.
+ */
+int lu_chunk_map(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	c->dma = dma_map_resource(&pdev->dev, c->phys, c->size,
+				  DMA_BIDIRECTIONAL, 0);
+	if (dma_mapping_error(&pdev->dev, c->dma)) {
+		pci_err(pdev, "cannot map live update chunk '%s' for DMA\n",
+			c->tag);
+		return -EIO;
+	}
+	return 0;
+}
+
+/**
+ * lu_chunk_release() - unmap and free a chunk
+ * @pdev: device it was mapped for, or NULL if it never was in this kernel
+ * @c: the chunk, already off its list
+ *
+ * Only call this once the device can no longer reach the memory: it was
+ * reset, or its driver stopped it.
+ *
+ * Context: lu.lock held.
+ */
+void lu_chunk_release(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	lockdep_assert_held(&lu.lock);
+	if (!c->in_region) {
+		dma_free_coherent(&pdev->dev, c->size, c->vaddr, c->dma);
+	} else {
+		if (pdev && c->dma)
+			dma_unmap_resource(&pdev->dev, c->dma, c->size,
+					   DMA_BIDIRECTIONAL, 0);
+		lu_region_release(c);
+	}
+	kfree(c);
+}
+
+size_t lu_chunks_size(struct list_head *list)
+{
+	struct lu_chunk *c;
+	size_t sum = 0;
+
+	list_for_each_entry(c, list, node)
+		sum += c->size;
+	return sum;
+}
+
+static struct lu_chunk *lu_chunk_find(struct list_head *list, const char *tag)
+{
+	struct lu_chunk *c;
+
+	list_for_each_entry(c, list, node)
+		if (!strcmp(c->tag, tag))
+			return c;
+	return NULL;
+}
+
+/**
+ * pci_lu_alloc() - allocate memory a device may keep using across kexec
+ * @pdev: device bound to a pci_lu_driver
+ * @tag: unique name of the chunk for this device, < PCI_LU_TAG_LEN chars
+ * @size: bytes; rounded up to whole pages
+ * @dma: returns the bus address for the device
+ *
+ * The memory is zeroed, coherent and lives in the handover region, so that a
+ * preserved device can DMA to it while the next kernel boots, and retrieve()
+ * finds it again with pci_lu_restore(). Without a region it falls back to
+ * dma_alloc_coherent() and the device cannot be preserved.
+ *
+ * Return: kernel address of the chunk, or NULL.
+ */
+void *pci_lu_alloc(struct pci_dev *pdev, const char *tag, size_t size,
+		   dma_addr_t *dma)
+{
+	struct lu_dev *ldev;
+	struct lu_chunk *c = NULL;
+
+	mutex_lock(&lu.lock);
+	ldev = lu_dev_of(pdev);
+	if (WARN_ON_ONCE(!ldev))
+		goto out;
+	if (lu_chunk_find(&ldev->chunks, tag)) {
+		pci_err(pdev, "live update chunk '%s' allocated twice\n", tag);
+		goto out;
+	}
+	c = lu_chunk_alloc(pdev, tag, size);
+	if (c) {
+		list_add_tail(&c->node, &ldev->chunks);
+		*dma = c->dma;
+	}
+out:
+	mutex_unlock(&lu.lock);
+	return c ? c->vaddr : NULL;
+}
+EXPORT_SYMBOL_GPL(pci_lu_alloc);
+
+/**
+ * pci_lu_restore() - adopt a chunk the previous kernel allocated
+ * @pdev: device being retrieved
+ * @tag: the tag it was allocated with
+ * @size: the size it was allocated with
+ * @dma: returns the bus address, the same the device used before
+ *
+ * Only valid in retrieve(). The content is what the device and the previous
+ * kernel left there; the chunk then belongs to @pdev as if from
+ * pci_lu_alloc().
+ *
+ * Return: kernel address of the chunk, or NULL if there is no such chunk,
+ * its size differs, or the device would now see it at another bus address.
+ */
+void *pci_lu_restore(struct pci_dev *pdev, const char *tag, size_t size,
+		     dma_addr_t *dma)
+{
+	struct lu_dev *ldev;
+	struct lu_chunk *c = NULL;
+
+	mutex_lock(&lu.lock);
+	ldev = lu_dev_of(pdev);
+	if (WARN_ON_ONCE(!ldev || !ldev->retrieving))
+		goto out;
+	c = lu_chunk_find(&ldev->in_chunks, tag);
+	if (!c) {
+		pci_err(pdev, "live update chunk '%s' not in the record\n", tag);
+		goto out;
+	}
+	if (c->size != PAGE_ALIGN(size)) {
+		pci_err(pdev, "live update chunk '%s' is %zu bytes, expected %zu\n",
+			tag, c->size, PAGE_ALIGN(size));
+		c = NULL;
+		goto out;
+	}
+	if (lu_chunk_map(pdev, c)) {
+		c = NULL;
+		goto out;
+	}
+	if (c->dma != c->old_dma) {
+		pci_err(pdev, "live update chunk '%s' moved from bus address %#llx to %pad (IOMMU?)\n",
+			tag, c->old_dma, &c->dma);
+		dma_unmap_resource(&pdev->dev, c->dma, c->size,
+				   DMA_BIDIRECTIONAL, 0);
+		c->dma = 0;
+		c = NULL;
+		goto out;
+	}
+	list_move_tail(&c->node, &ldev->chunks);
+	*dma = c->dma;
+out:
+	mutex_unlock(&lu.lock);
+	return c ? c->vaddr : NULL;
+}
+EXPORT_SYMBOL_GPL(pci_lu_restore);
+
+/**
+ * pci_lu_free() - free a chunk from pci_lu_alloc() or pci_lu_restore()
+ * @pdev: its device
+ * @vaddr: its kernel address
+ *
+ * The device must no longer use it. Inside retrieve() the device may still
+ * be running, so the chunk is only released once a cold probe has reset it.
+ * Chunks still allocated when the driver unbinds are freed by the core.
+ */
+void pci_lu_free(struct pci_dev *pdev, void *vaddr)
+{
+	struct lu_dev *ldev;
+	struct lu_chunk *c;
+
+	mutex_lock(&lu.lock);
+	ldev = lu_dev_of(pdev);
+	if (WARN_ON_ONCE(!ldev))
+		goto out;
+	list_for_each_entry(c, &ldev->chunks, node) {
+		if (c->vaddr != vaddr)
+			continue;
+		if (ldev->retrieving) {
+			list_move_tail(&c->node, &ldev->in_chunks);
+		} else {
+			list_del(&c->node);
+			lu_chunk_release(pdev, c);
+		}
+		goto out;
+	}
+	WARN_ONCE(1, "%s: unknown memory\n", __func__);
+out:
+	mutex_unlock(&lu.lock);
+}
+EXPORT_SYMBOL_GPL(pci_lu_free);

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI live update: keep PCI devices running across a kexec.
+ *
+ * A driver registers a struct pci_lu_driver instead of a struct pci_driver.
+ * The live-update core then decides, per device, which hardware path runs:
+ *
+ *   bind:     probe()    cold start, the driver resets the device;
+ *             retrieve() the previous kernel preserved the device and left a
+ *                        valid record: adopt the running device, no reset;
+ *   kexec:    freeze()   the device is preserved: quiesce it without a reset
+ *                        and write the record the next kernel will retrieve;
+ *   reboot:   shutdown() everything else, as a plain pci_driver would.
+ *
+ * Memory the device keeps using across the update (queues, rings, buffers)
+ * comes from pci_lu_alloc() and is found again with pci_lu_restore().
+ * Drivers never see the handover memory layout; see
+ * Documentation/pci-liveupdate.rst.
+ */
+#ifndef _LINUX_PCI_LU_H
+#define _LINUX_PCI_LU_H
+
+#include <linux/pci.h>
+#include <linux/types.h>
+
+/* Largest record a driver may write in freeze(). */
+#define PCI_LU_RECORD_MAX	SZ_16K
+/* Longest chunk tag, including the terminating NUL. */
+#define PCI_LU_TAG_LEN		16
+
+/**
+ * struct pci_lu_driver - a PCI driver that can keep its devices running
+ * @driver:	the PCI driver; fill in name, id_table and, if needed, pm and
+ *		err_handler. The core owns probe, remove and shutdown.
+ * @probe:	cold start. The device may hold state from firmware or from a
+ *		previous kernel: reset it and initialise it from nothing.
+ * @retrieve:	adopt a device that the previous kernel preserved. @rec and
+ *		@len are the record written by freeze() in that kernel; the
+ *		core has already checked its integrity, version and IDs. The
+ *		driver validates the device against the record and must not
+ *		reset it. On error the core releases what @retrieve took
+ *		with devm_ and pcim_ helpers, logs why and calls @probe.
+ * @freeze:	kexec of a preserved device: quiesce it without a reset and
+ *		write at most *@len bytes of record to @rec, setting *@len to
+ *		the length used. On error the core calls @shutdown instead and
+ *		the next kernel cold-probes the device.
+ * @shutdown:	ordinary reboot, power off, or kexec of a device that is not
+ *		preserved. Optional.
+ * @remove:	unbind; undoes @probe or @retrieve.
+ * @record_version: version of the record layout @freeze writes and
+ *		@retrieve reads. A record of another version is refused.
+ */
+struct pci_lu_driver {
+	struct pci_driver driver;
+	int (*probe)(struct pci_dev *pdev, const struct pci_device_id *id);
+	int (*retrieve)(struct pci_dev *pdev, const struct pci_device_id *id,
+			const void *rec, size_t len);
+	int (*freeze)(struct pci_dev *pdev, void *rec, size_t *len);
+	void (*shutdown)(struct pci_dev *pdev);
+	void (*remove)(struct pci_dev *pdev);
+	u32 record_version;
+};
+
+int __pci_lu_register_driver(struct pci_lu_driver *drv, struct module *owner,
+			     const char *mod_name);
+#define pci_lu_register_driver(drv) \
+	__pci_lu_register_driver(drv, THIS_MODULE, KBUILD_MODNAME)
+void pci_lu_unregister_driver(struct pci_lu_driver *drv);
+
+/**
+ * module_pci_lu_driver() - register a pci_lu_driver in module init/exit
+ * @__drv: the struct pci_lu_driver
+ */
+#define module_pci_lu_driver(__drv) \
+	module_driver(__drv, pci_lu_register_driver, pci_lu_unregister_driver)
+
+void *pci_lu_alloc(struct pci_dev *pdev, const char *tag, size_t size,
+		   dma_addr_t *dma);
+void *pci_lu_restore(struct pci_dev *pdev, const char *tag, size_t size,
+		     dma_addr_t *dma);
+void pci_lu_free(struct pci_dev *pdev, void *vaddr);
+
+#endif /* _LINUX_PCI_LU_H */
