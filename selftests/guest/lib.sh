@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Test helpers for scenario scripts (busybox sh): '. /lu/lib.sh'.
+#
+# Results go to the host as single lines on the serial console:
+#   LUTEST: ok <desc>
+#   LUTEST: not ok <desc> # <why>
+#   LUTEST: skip <desc> # <why>
+#   LUTEST: # <diagnostic text>
+#   LUTEST: done
+# <desc> must not contain '#'. The host prefixes results with the scenario
+# name, so descriptions need not repeat it, but they should be unique
+# within a scenario (say "after kexec" when a check runs in both stages).
+#
+# Environment from init: SCENARIO, BOOT (cold boot number, from 1), STAGE
+# (kexecs done in this boot, from 0).
+
+# Write one result line. A single write to /dev/kmsg is one kernel log
+# record: it reaches the console whole (a write to /dev/console can be
+# split by a kernel message printed in the middle of it), in order with
+# the kernel's own messages, and synchronously, so it is out before a
+# poweroff or kexec that follows.
+_lu_emit()
+{
+	printf '<5>LUTEST: %s\n' "$*" >/dev/kmsg 2>/dev/null ||
+		printf 'LUTEST: %s\n' "$*" >/dev/console
+}
+
+# lu_log TEXT...: diagnostics; several lines allowed, each sent on its own.
+lu_log()
+{
+	printf '%s\n' "$*" | while IFS= read -r line; do
+		_lu_emit "# $line"
+	done
+}
+
+lu_ok()
+{
+	_lu_emit "ok $1"
+}
+
+# lu_fail DESC WHY
+lu_fail()
+{
+	_lu_emit "not ok $1 # ${2:-failed}"
+}
+
+# lu_skip DESC WHY: not a pass; use it when the check cannot run here.
+lu_skip()
+{
+	_lu_emit "skip $1 # ${2:-skipped}"
+}
+
+# lu_check DESC CMD [ARGS...]: ok if CMD succeeds; else the end of its
+# output goes to the log. Returns CMD's status, so '|| exit 1' works.
+lu_check()
+{
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		lu_ok "$desc"
+	else
+		[ -n "$out" ] && lu_log "$(printf '%s\n' "$out" | tail -n 20)"
+		lu_fail "$desc" "'$*' exited with status $rc"
+	fi
+	return $rc
+}
+
+# lu_expect_dmesg DESC PATTERN: ok if a kernel message matches the
+# extended regular expression (our own LUTEST lines do not count).
+lu_expect_dmesg()
+{
+	if dmesg | grep -v 'LUTEST: ' | grep -Eq -- "$2"; then
+		lu_ok "$1"
+	else
+		lu_fail "$1" "no kernel message matches /$2/"
+		return 1
+	fi
+}
+
+# lu_kexec [CMD [ARGS...]]: kexec into the same kernel with the same
+# command line (or $LU_CMDLINE) and the current rootfs as its initramfs;
+# the next stage starts with STAGE+1. CMD, if given, runs after the new
+# kernel is loaded and just before 'kexec -e' (e.g. to preserve devices).
+# Does not return: on any failure it reports and ends the scenario script.
+lu_kexec()
+{
+	local next=$((STAGE + 1)) initrd=/tmp/lu-initrd.cpio cmdline
+	cmdline=${LU_CMDLINE:-$(cat /proc/cmdline)}
+
+	echo "$next" >/lu/stage
+	# The next kernel boots this rootfs as it is now, so files written
+	# here are there after the kexec. /proc, /sys, /dev and /tmp are
+	# other mounts: -xdev keeps their contents (and this archive) out;
+	# the next init needs /dev/console before it mounts devtmpfs.
+	if ! (cd / && { find . -xdev; echo ./dev/console; } |
+	      cpio -o -H newc >"$initrd" 2>/tmp/lu-cpio.err); then
+		lu_log "$(cat /tmp/lu-cpio.err)"
+		lu_fail "kexec to stage $next" "could not build the initramfs"
+		exit 1
+	fi
+
+	# kexec_file_load (-s) is what a signed-kernel setup must use; fall
+	# back to kexec_load so a problem with one does not stop the test.
+	if ! kexec -s -l /boot/vmlinuz --initrd="$initrd" --command-line="$cmdline"; then
+		lu_log "kexec -s -l failed, falling back to kexec -l (kexec_load)"
+		if ! kexec -l /boot/vmlinuz --initrd="$initrd" --command-line="$cmdline"; then
+			lu_fail "kexec to stage $next" "kexec could not load the kernel"
+			exit 1
+		fi
+	fi
+
+	if [ $# -gt 0 ] && ! "$@"; then
+		kexec -u
+		lu_fail "kexec to stage $next" "setup '$*' failed"
+		exit 1
+	fi
+
+	lu_log "kexec -e into stage $next"
+	kexec -e
+	lu_fail "kexec to stage $next" "kexec -e returned"
+	exit 1
+}
+
+# lu_reboot: end this boot with an ordinary reboot (the kernel's reboot
+# path: drivers get shutdown(), not freeze()). QEMU runs with -no-reboot,
+# so it exits; with '# boots: N' the host cold-boots the next one on the
+# same RAM. Never returns.
+lu_reboot()
+{
+	_lu_emit "done"
+	reboot -f
+	lu_done
+}
+
+# lu_done: this boot is over; tell the host and power off. Never returns.
+lu_done()
+{
+	_lu_emit "done"
+	poweroff -f
+	# Not reached unless poweroff failed: PID 1 must not exit.
+	echo o >/proc/sysrq-trigger
+	while :; do
+		sleep 60
+	done
+}

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run one test scenario in QEMU (TCG) and collect its LUTEST results.
+
+A scenario is selftests/guest/scenarios/NAME.sh; header comment lines
+tell the host how to run it:
+  # qemu: ARGS        extra QEMU arguments (repeatable; $LOGDIR expands)
+  # disk: ID SIZE     raw image $LOGDIR/ID.img (sparse, e.g. 64M), as
+                      -drive if=none,id=ID; kept across the scenario's boots
+  # timeout: SECONDS  for the whole scenario, all boots (default 300)
+  # boots: N          cold boots in a row sharing one RAM file (default 1)
+  # append: ARGS      extra kernel command line
+  # trace: EVENT      extra QEMU trace event or pattern (repeatable)
+  # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
+An executable selftests/host/NAME, if present, runs after the VM with
+the log directory as argument and prints LUTEST lines of its own.
+
+Logs go to build/logs/NAME/: serial.log (console lines with host time
+stamps, all boots), trace.log (QEMU trace, all boots), qemu.log (QEMU's
+command lines and stderr), host.log.
+
+Standalone: selftests/lib/vm.py NAME   runs it with the console shown live.
+"""
+
+import atexit
+import ctypes
+import hashlib
+import os
+import re
+import selectors
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCENARIOS = os.path.join(ROOT, 'selftests/guest/scenarios')
+
+# Both kernels must reserve the handover region (DESIGN.md).
+BASE_APPEND = 'console=ttyS0 panic=-1 memmap=64M$0x30000000'
+MEMORY = '1G'
+
+# External witnesses that no device reset happened (DESIGN.md).
+TRACE_EVENTS = [
+	'pci_nvme_mmio_stopped', 'pci_nvme_mmio_start_success',
+	'pci_nvme_mmio_shutdown_set', 'pci_nvme_create_sq',
+	'pci_nvme_create_cq', 'pci_nvme_err_cfs',
+	'e1000e_core_ctrl_sw_reset', 'e1000e_core_ctrl_phy_reset',
+	'e1000e_link_status_changed',
+]
+
+# Kernel trouble that fails a scenario even if all its checks passed.
+KERNEL_TROUBLE = re.compile(r'Oops|BUG:|WARNING: CPU:|Kernel panic|'
+			    r'general protection fault|Call Trace:')
+
+
+def kernel_release():
+	return subprocess.check_output([os.path.join(ROOT, 'scripts/kernel-version')],
+				       text=True).strip()
+
+
+# ---- QEMU must never outlive us -------------------------------------------
+# Every QEMU runs in its own process group, is killed in a finally block,
+# again at exit, on SIGTERM/SIGHUP (turned into SystemExit so finally blocks
+# run) and, should we be SIGKILLed, by the kernel (PR_SET_PDEATHSIG).
+
+_live = set()
+
+
+def _kill(proc):
+	if proc.poll() is None:
+		for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, None)):
+			try:
+				os.killpg(proc.pid, sig)
+				proc.wait(wait)
+				break
+			except ProcessLookupError:
+				break
+			except subprocess.TimeoutExpired:
+				continue
+	_live.discard(proc)
+
+
+def _kill_all():
+	for proc in list(_live):
+		_kill(proc)
+
+
+def _exit_on_signal(sig, frame):
+	raise SystemExit(128 + sig)
+
+
+def install_cleanup():
+	atexit.register(_kill_all)
+	for sig in (signal.SIGTERM, signal.SIGHUP):
+		signal.signal(sig, _exit_on_signal)
+	# SIGINT already raises KeyboardInterrupt, which unwinds the same way.
+
+
+def _die_with_parent():
+	PR_SET_PDEATHSIG = 1
+	ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+# ---- scenarios and images ---------------------------------------------------
+
+class Scenario:
+	def __init__(self, name):
+		self.name = name
+		self.path = os.path.join(SCENARIOS, name + '.sh')
+		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
+		self.timeout, self.boots = 300, 1
+		with open(self.path) as f:
+			for line in f:
+				if not line.startswith('#'):
+					break		# the header ends with the first command
+				m = re.match(r'#\s*(\w+):\s*(.*?)\s*$', line)
+				if not m:
+					continue
+				key, val = m.groups()
+				if key == 'qemu':
+					self.qemu += shlex.split(val)
+				elif key == 'disk':
+					self.disks.append(val.split())
+				elif key == 'append':
+					self.append.append(val)
+				elif key == 'trace':
+					self.trace += val.split()
+				elif key == 'image':
+					self.image += shlex.split(val)
+				elif key == 'timeout':
+					self.timeout = int(val)
+				elif key == 'boots':
+					self.boots = int(val)
+
+	@staticmethod
+	def all_names():
+		return sorted(f[:-3] for f in os.listdir(SCENARIOS) if f.endswith('.sh'))
+
+
+def build_image(args):
+	"""Build (always: it takes about a second) the initramfs for these
+	mkinitramfs arguments; one file per distinct argument list."""
+	name = 'initramfs.cpio'
+	if args:
+		name = 'initramfs-%s.cpio' % hashlib.sha1(' '.join(args).encode()).hexdigest()[:8]
+	out = os.path.join(ROOT, 'build/vm', name)
+	subprocess.run([os.path.join(ROOT, 'selftests/lib/mkinitramfs'), '-o', out] + args,
+		       check=True)
+	return out
+
+
+# ---- running ---------------------------------------------------------------
+
+def parse_lutest(text):
+	"""'ok D', 'not ok D # W', 'skip D # W', '# T', 'done' -> tuple."""
+	if text == 'done':
+		return ('done', '', '')
+	if text.startswith('#'):
+		return ('#', text[1:].strip(), '')
+	m = re.match(r'(ok|not ok|skip) (.*?)(?: # (.*))?$', text)
+	if not m:
+		return ('#', 'unparsed LUTEST line: ' + text, '')
+	return (m.group(1), m.group(2).strip(), m.group(3) or '')
+
+
+class Run:
+	"""One scenario run. results: list of (kind, desc, why) in order, kind
+	one of 'ok', 'not ok', 'skip', '#' (diagnostic)."""
+
+	def __init__(self, scn, image, rel, echo=False):
+		self.scn, self.image, self.rel, self.echo = scn, image, rel, echo
+		self.logdir = os.path.join(ROOT, 'build/logs', scn.name)
+		self.results = []
+		self.tail = []
+
+	def log_rel(self, name):
+		return os.path.relpath(os.path.join(self.logdir, name), os.getcwd())
+
+	def run(self):
+		shutil.rmtree(self.logdir, ignore_errors=True)
+		os.makedirs(self.logdir)
+		with open(os.path.join(self.logdir, 'trace-events'), 'w') as f:
+			f.write('\n'.join(TRACE_EVENTS + self.scn.trace) + '\n')
+		for disk_id, size in self.scn.disks:
+			subprocess.run(['truncate', '-s', size, self.disk(disk_id)], check=True)
+		self.ram = os.path.join(self.logdir, 'ram') if self.scn.boots > 1 else None
+		self.t0 = time.monotonic()
+		self.deadline = self.t0 + self.scn.timeout
+		try:
+			with open(os.path.join(self.logdir, 'serial.log'), 'w') as self.serial:
+				for boot in range(1, self.scn.boots + 1):
+					if not self.boot(boot):
+						break
+			self.check_kernel_log()
+			self.host_check()
+		finally:
+			if self.ram and os.path.exists(self.ram):
+				os.unlink(self.ram)
+			for disk_id, _ in self.scn.disks:
+				if os.path.exists(self.disk(disk_id)):
+					os.unlink(self.disk(disk_id))
+		return self.results
+
+	def disk(self, disk_id):
+		return os.path.join(self.logdir, disk_id + '.img')
+
+	def qemu_cmd(self, boot, trace_file):
+		append = ' '.join([BASE_APPEND, f'lu.scenario={self.scn.name}',
+				   f'lu.boot={boot}'] + self.scn.append)
+		# Single-threaded TCG: with one host thread per vCPU, QEMU 7.2
+		# now and then runs stale code after the kernel patches its
+		# text on another CPU (an 'Oops: int3' in a static key at
+		# boot). Two vCPUs still exercise SMP paths in the guest.
+		cmd = ['qemu-system-x86_64', '-machine', 'q35',
+		       '-accel', 'tcg,thread=single', '-cpu', 'max', '-m', MEMORY, '-smp', '2',
+		       '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
+		       '-kernel', f'/boot/vmlinuz-{self.rel}', '-initrd', self.image,
+		       '-append', append,
+		       '-trace', 'events=' + os.path.join(self.logdir, 'trace-events'),
+		       '-D', trace_file, '-msg', 'timestamp=on']
+		if self.ram:
+			# RAM in a file that the next cold boot maps again: its
+			# content survives, as in a warm reboot.
+			cmd += ['-object', f'memory-backend-file,id=ram,size={MEMORY},'
+				f'mem-path={self.ram},share=on',
+				'-machine', 'memory-backend=ram']
+		for disk_id, _ in self.scn.disks:
+			cmd += ['-drive', f'file={self.disk(disk_id)},if=none,id={disk_id},format=raw']
+		return cmd + [a.replace('$LOGDIR', self.logdir) for a in self.scn.qemu]
+
+	def boot(self, boot):
+		"""One QEMU run; True if the guest printed its done marker."""
+		trace_file = os.path.join(self.logdir, f'trace-boot{boot}.log')
+		cmd = self.qemu_cmd(boot, trace_file)
+		self.serial.write(f'### boot {boot}: {shlex.join(cmd)}\n')
+		qemu_log = open(os.path.join(self.logdir, 'qemu.log'), 'a')
+		qemu_log.write(f'### boot {boot}: {shlex.join(cmd)}\n')
+		qemu_log.flush()
+		self.qemu_log_start = qemu_log.tell()
+		self.done = False
+		why = None
+		proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+					stderr=qemu_log, cwd=ROOT, start_new_session=True,
+					preexec_fn=_die_with_parent)
+		_live.add(proc)
+		try:
+			why = self.read_console(proc)
+		finally:
+			_kill(proc)
+			qemu_log.close()
+			# -D truncates its file on every start: one per boot,
+			# gathered into trace.log.
+			if os.path.exists(trace_file):
+				with open(trace_file) as src, \
+				     open(os.path.join(self.logdir, 'trace.log'), 'a') as dst:
+					shutil.copyfileobj(src, dst)
+				os.unlink(trace_file)
+		if self.done:
+			return True
+		if why is None:
+			rc = proc.returncode
+			status = f'killed by {signal.Signals(-rc).name}' if rc < 0 else f'with status {rc}'
+			why = f'QEMU exited {status} before the done marker'
+		self.not_finished(boot, why)
+		return False
+
+	def read_console(self, proc):
+		"""Read the serial console until QEMU exits (None) or the time is
+		up (returns why)."""
+		fd = proc.stdout.fileno()
+		os.set_blocking(fd, False)
+		sel = selectors.DefaultSelector()
+		sel.register(fd, selectors.EVENT_READ)
+		buf = b''
+		try:
+			while True:
+				left = self.deadline - time.monotonic()
+				if left <= 0:
+					return f'timed out after {self.scn.timeout} s'
+				if not sel.select(min(left, 1.0)):
+					continue
+				chunk = os.read(fd, 65536)
+				if not chunk:
+					break
+				*lines, buf = (buf + chunk).split(b'\n')
+				for line in lines:
+					self.console_line(line)
+			if buf:
+				self.console_line(buf)
+			proc.wait()
+			return None
+		finally:
+			sel.close()
+
+	def console_line(self, raw):
+		# Firmware clears the screen with escape sequences: keep them
+		# out of the log and off the demo terminal.
+		line = raw.decode('utf-8', 'replace').rstrip('\r')
+		line = re.sub(r'\x1b(\[[0-9;?]*[A-Za-z]|[^\[])|[\x00-\x08\x0b-\x1f\x7f]', '', line)
+		now = time.time()
+		elapsed = time.monotonic() - self.t0
+		# Epoch time as in the QEMU trace (pid@sec.usec:), to line the two up.
+		self.serial.write(f'[{now:.6f} +{elapsed:8.3f}] {line}\n')
+		self.serial.flush()
+		if self.echo:
+			print(f'[{elapsed:7.2f}] {line}', flush=True)
+		self.tail = (self.tail + [line])[-15:]
+		m = re.search(r'LUTEST: (.*)$', line)
+		if m:
+			kind, desc, why = parse_lutest(m.group(1).strip())
+			if kind == 'done':
+				self.done = True
+			else:
+				self.results.append((kind, desc, why))
+
+	def not_finished(self, boot, why):
+		for line in self.tail:
+			self.results.append(('#', 'console: ' + line, ''))
+		# QEMU's own complaints (bad arguments, a device model's
+		# hw_error...) come first in its stderr; a register dump may follow.
+		with open(os.path.join(self.logdir, 'qemu.log'), errors='replace') as f:
+			f.seek(self.qemu_log_start)
+			for line in f.read().splitlines()[:3]:
+				self.results.append(('#', 'qemu: ' + line, ''))
+		boot_txt = f' (boot {boot} of {self.scn.boots})' if self.scn.boots > 1 else ''
+		if self.tail:
+			last = f'last line: {self.tail[-1].strip()} - see {self.log_rel("serial.log")}'
+		else:
+			last = f'no console output - see {self.log_rel("qemu.log")}'
+		self.results.append(('not ok', f'scenario {self.scn.name} did not finish{boot_txt}',
+				     f'{why}; {last}'))
+
+	def check_kernel_log(self):
+		with open(os.path.join(self.logdir, 'serial.log'), errors='replace') as f:
+			# Drop our host time stamp prefix.
+			lines = [line.rstrip().partition('] ')[2] for line in f
+				 if not line.startswith('###')]
+		if not any('Linux version' in line for line in lines):
+			return		# no kernel ran: nothing to judge
+		bad = [line for line in lines if KERNEL_TROUBLE.search(line)]
+		desc = 'kernel log has no oops, BUG, WARNING or panic'
+		if bad:
+			for line in bad[:5]:
+				self.results.append(('#', line, ''))
+			self.results.append(('not ok', desc, f'{len(bad)} lines, see {self.log_rel("serial.log")}'))
+		else:
+			self.results.append(('ok', desc, ''))
+
+	def host_check(self):
+		prog = os.path.join(ROOT, 'selftests/host', self.scn.name)
+		if not os.access(prog, os.X_OK):
+			return
+		desc = 'host check ' + os.path.relpath(prog, ROOT)
+		with open(os.path.join(self.logdir, 'host.log'), 'w') as err:	# stderr, then stdout
+			try:
+				p = subprocess.run([prog, self.logdir], stdout=subprocess.PIPE,
+						   stderr=err, text=True, timeout=120, cwd=ROOT)
+			except subprocess.TimeoutExpired:
+				self.results.append(('not ok', desc, 'timed out after 120 s'))
+				return
+			err.write(p.stdout)
+		for line in p.stdout.splitlines():
+			m = re.search(r'LUTEST: (.*)$', line)
+			if m:
+				kind, d, why = parse_lutest(m.group(1).strip())
+				if kind != 'done':
+					self.results.append((kind, d, why))
+		if p.returncode:
+			self.results.append(('not ok', desc, f'exit status {p.returncode}, '
+					     f'see {self.log_rel("host.log")}'))
+
+
+def run_scenario(name, rel=None, echo=False):
+	scn = Scenario(name)
+	image = build_image(scn.image)
+	return Run(scn, image, rel or kernel_release(), echo).run()
+
+
+def main():
+	if len(sys.argv) != 2:
+		sys.exit(f'usage: {sys.argv[0]} SCENARIO   (one of: {" ".join(Scenario.all_names())})')
+	install_cleanup()
+	failed = False
+	for kind, desc, why in run_scenario(sys.argv[1], echo=True):
+		print(f'{kind} {desc}' + (f' # {why}' if why else ''))
+		failed |= kind == 'not ok'
+	sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+	main()
