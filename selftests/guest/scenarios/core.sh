@@ -1,0 +1,282 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The PCI live-update core alone, with the test driver on two QEMU edu
+# devices, through a chain of kexecs in one VM. Each stage checks what the
+# previous kernel set up, then sets up the next case and kexecs:
+#
+#   0  no region; cold boot with region; preserve/unpreserve
+#   1  unpreserved devices were shut down and are probed  -> preserve A, B
+#   2  both retrieved (record, chunk, device intact); finish -> preserve A, B
+#   3  chained: generation 2; driver unload before finish frees the update
+#   4  finish before any driver: records abandoned, memory returned
+#   5  header CRC damaged       6  wrong ABI version     7  bad magic
+#   8  record CRC damaged (A), record IDs do not match (B)
+#   9  region smaller than the handover (truncated); freeze of A fails
+#  10  A was shut down instead; retrieve of B fails -> probe; then an
+#      ordinary reboot with A preserved: shutdown(), not freeze()
+#
+# qemu: -device edu,addr=04.0,dma_mask=0xffffffff
+# qemu: -device edu,addr=05.0,dma_mask=0xffffffff
+# timeout: 420
+
+. /lu/lib.sh
+
+A=0000:00:04.0
+B=0000:00:05.0
+LU=/sys/kernel/pci_liveupdate
+FAULT=/sys/kernel/debug/pci_liveupdate/fault
+# The region the kernel reserves with memmap=SIZE$ADDR, in the same syntax.
+REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
+
+load_core()
+{
+	insmod /lu/modules/pci_lu.ko "$@"
+}
+
+load_driver()
+{
+	insmod /lu/modules/pci_lu_test.ko "$@"
+}
+
+unload_all()
+{
+	rmmod pci_lu_test 2>/dev/null
+	rmmod pci_lu
+}
+
+# expect_file DESC FILE VALUE
+expect_file()
+{
+	local got
+	got=$(cat "$2" 2>&1)
+	if [ "$got" = "$3" ]; then
+		lu_ok "$1"
+	else
+		lu_fail "$1" "$2 is '$got', expected '$3'"
+	fi
+}
+
+expect_status()
+{
+	expect_file "stage $STAGE: $1 is $2" "$LU/devices/$1/status" "$2"
+}
+
+# expect_dev_log DESC DEV PATTERN: a kernel message of device DEV matches.
+expect_dev_log()
+{
+	lu_expect_dmesg "stage $STAGE: $1" "$2: $3"
+}
+
+expect_no_log()
+{
+	if dmesg | grep -v 'LUTEST: ' | grep -Eq -- "$2"; then
+		lu_fail "stage $STAGE: $1" "unexpected kernel message /$2/"
+	else
+		lu_ok "stage $STAGE: $1"
+	fi
+}
+
+# Cold probe of both devices, with the reason logged by the core.
+expect_cold_probe()
+{
+	expect_dev_log "A probed ($1)" $A "lu_test: probe"
+	expect_dev_log "B probed ($1)" $B "lu_test: probe"
+	expect_no_log "nothing retrieved ($1)" "lu_test: retrieve"
+}
+
+preserve()
+{
+	for d in "$@"; do
+		echo "$d" >$LU/preserve || return 1
+	done
+}
+
+inject()
+{
+	lu_check "stage $STAGE: arm fault '$*'" sh -c "echo '$*' >$FAULT"
+}
+
+stage0()
+{
+	load_core
+	lu_expect_dmesg "stage 0: no region is reported" \
+		"no handover region configured"
+	load_driver
+	expect_cold_probe "no region"
+	expect_file "stage 0: region shows none" $LU/region none
+	if echo $A >$LU/preserve 2>/dev/null; then
+		lu_fail "stage 0: preserve refused without a region" "write succeeded"
+	else
+		lu_ok "stage 0: preserve refused without a region"
+	fi
+	unload_all
+
+	load_core region="$REGION"
+	lu_expect_dmesg "stage 0: cold boot has no incoming handover" \
+		"no incoming handover \(cold boot\)"
+	load_driver
+	expect_status $A probed
+	expect_file "stage 0: state none" $LU/state none
+	expect_file "stage 0: generation 0" $LU/generation 0
+	expect_file "stage 0: A has an 8 KiB chunk" $LU/devices/$A/memory 8192
+
+	lu_check "stage 0: preserve A" preserve $A
+	expect_file "stage 0: state preserved" $LU/state preserved
+	expect_file "stage 0: A marked preserved" $LU/devices/$A/preserved 1
+	lu_check "stage 0: unpreserve A" sh -c "echo $A >$LU/unpreserve"
+	expect_file "stage 0: state back to none" $LU/state none
+	if echo 0000:00:1f.7 >$LU/preserve 2>/dev/null; then
+		lu_fail "stage 0: preserve of an unknown device refused" "write succeeded"
+	else
+		lu_ok "stage 0: preserve of an unknown device refused"
+	fi
+	lu_kexec
+}
+
+stage1()
+{
+	load_core region="$REGION"
+	lu_expect_dmesg "stage 1: empty handover after kexec" \
+		"incoming handover: generation 1, 0 device"
+	load_driver
+	expect_cold_probe "unpreserved"
+	expect_status $A probed
+	lu_check "stage 1: preserve A and B" preserve $A $B
+	lu_kexec
+}
+
+stage2()
+{
+	load_core region="$REGION"
+	lu_expect_dmesg "stage 2: two records" \
+		"incoming handover: generation 2, 2 device"
+	expect_file "stage 2: state incoming" $LU/state incoming
+	expect_status $A incoming
+	expect_file "stage 2: A's old memory held for it" \
+		$LU/devices/$A/incoming_memory 8192
+	load_driver
+	expect_dev_log "A retrieved intact" $A "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
+	expect_dev_log "B retrieved intact" $B "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
+	expect_no_log "no cold probe" "lu_test: probe"
+	expect_status $A retrieved
+	expect_status $B retrieved
+	expect_file "stage 2: A adopted its chunk" $LU/devices/$A/memory 8192
+	expect_file "stage 2: generation 2" $LU/generation 2
+	lu_check "stage 2: finish" sh -c "echo 1 >$LU/finish"
+	expect_file "stage 2: state finished" $LU/state finished
+	lu_expect_dmesg "stage 2: finish logged" \
+		"generation 2 finished \(finish written\), 0 device"
+	lu_check "stage 2: preserve A and B again" preserve $A $B
+	lu_kexec
+}
+
+stage3()
+{
+	load_core region="$REGION"
+	load_driver
+	expect_file "stage 3: chained update has generation 3" $LU/generation 3
+	expect_status $A retrieved
+	expect_status $B retrieved
+	rmmod pci_lu_test
+	lu_expect_dmesg "stage 3: driver unload finishes the update" \
+		"finished \(last live-update driver unregistered\)"
+	expect_file "stage 3: state finished after unload" $LU/state finished
+	expect_file "stage 3: A's memory returned" $LU/devices/$A/memory 0
+	load_driver
+	expect_status $A probed
+	lu_check "stage 3: preserve A and B" preserve $A $B
+	lu_kexec
+}
+
+stage4()
+{
+	load_core region="$REGION"
+	expect_status $B incoming
+	lu_check "stage 4: finish before any driver" sh -c "echo 1 >$LU/finish"
+	lu_expect_dmesg "stage 4: unclaimed record reported" \
+		"$B: never retrieved by pci_lu_test before finish"
+	lu_expect_dmesg "stage 4: its memory returned" \
+		"$B: released 8 KiB of the previous kernel's memory \(finish\)"
+	expect_status $B abandoned
+	expect_file "stage 4: no old memory held" $LU/devices/$B/incoming_memory 0
+	load_driver
+	expect_cold_probe "abandoned"
+	inject header-crc
+	lu_check "stage 4: preserve A" preserve $A
+	lu_kexec
+}
+
+# stage_header_fault N MESSAGE NEXT-FAULT
+stage_header_fault()
+{
+	load_core region="$REGION"
+	lu_expect_dmesg "stage $STAGE: refusal logged ($1)" \
+		"incoming handover refused: $1; all devices will be cold-probed"
+	expect_file "stage $STAGE: state none" $LU/state none
+	load_driver
+	expect_cold_probe "$1"
+	inject "$2"
+	[ -n "$3" ] && inject "$3"
+	lu_check "stage $STAGE: preserve A and B" preserve $A $B
+	lu_kexec
+}
+
+stage8()
+{
+	load_core region="$REGION"
+	lu_expect_dmesg "stage 8: record CRC refusal logged" \
+		"handover record [0-9]+ \(claims $A\): record CRC mismatch; dropped"
+	load_driver
+	expect_cold_probe "bad records"
+	lu_expect_dmesg "stage 8: ID mismatch logged" \
+		"$B: live update record refused: record is for 1234:ee17"
+	expect_file "stage 8: A's reason" $LU/devices/$A/reason \
+		"record refused at load: record CRC mismatch"
+	expect_status $B probed
+	lu_check "stage 8: preserve A and B" preserve $A $B
+	lu_kexec
+}
+
+stage9()
+{
+	local size=${REGION%%[\$@]*} addr=${REGION#*[\$@]}
+	load_core region="$((${size%M} / 2))M\$$addr"
+	lu_expect_dmesg "stage 9: truncated region refused" \
+		"incoming handover refused: written for a [0-9]+-byte region, this one has [0-9]+ bytes \(truncated\?\)"
+	load_driver fail_freeze=$A
+	expect_cold_probe "truncated"
+	lu_check "stage 9: preserve A and B" preserve $A $B
+	lu_kexec
+}
+
+stage10()
+{
+	load_core region="$REGION"
+	lu_expect_dmesg "stage 10: only B has a record" \
+		"incoming handover: generation [0-9]+, 1 device"
+	load_driver fail_retrieve=$B
+	expect_dev_log "A without record is probed" $A "lu_test: probe"
+	expect_dev_log "failed retrieve logged" $B "retrieve failed \(-EAGAIN\); cold probe with reset"
+	expect_dev_log "B probed after failed retrieve" $B "lu_test: probe"
+	lu_expect_dmesg "stage 10: B's old memory freed after the reset" \
+		"$B: released 8 KiB of the previous kernel's memory \(device reset by probe\)"
+	expect_status $B probed
+	lu_check "stage 10: preserve A" preserve $A
+	lu_log "ordinary reboot with A preserved"
+	lu_reboot
+}
+
+case $STAGE in
+0) stage0 ;;
+1) stage1 ;;
+2) stage2 ;;
+3) stage3 ;;
+4) stage4 ;;
+5) stage_header_fault "header CRC mismatch" abi-version ;;
+6) stage_header_fault "ABI version 2, this kernel reads 1" header-magic ;;
+7) stage_header_fault "bad magic" "record-crc $A" "record-ids $B" ;;
+8) stage8 ;;
+9) stage9 ;;
+10) stage10 ;;
+*) lu_fail "stage $STAGE" "no such stage" ;;
+esac
