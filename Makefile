@@ -19,13 +19,17 @@ KDIR ?= /lib/modules/$(KVER)/build
 # Out of tree, Kconfig is not consulted: select what an in-tree y/m would.
 LU_CONFIG := CONFIG_PCI_LIVEUPDATE=m CONFIG_PCI_LIVEUPDATE_FAULT_INJECT=y
 LU_DEFS := -DCONFIG_PCI_LIVEUPDATE_MODULE -DCONFIG_PCI_LIVEUPDATE_FAULT_INJECT
-BUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(LU_CONFIG) KCFLAGS="$(LU_DEFS)"
+# nvme-core's private header, extracted from linux-source of the same version.
+LU_NVME_HOST := $(CURDIR)/build/nvme-host
+BUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(LU_CONFIG) KCFLAGS="$(LU_DEFS)" \
+	     LU_NVME_HOST=$(LU_NVME_HOST)
 
 .PHONY: modules clean demo check lint deps
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make deps' or set KDIR" >&2; exit 1; }
 	@echo "building against $(KDIR)"
+	scripts/nvme-host-header $(KVER) $(LU_NVME_HOST)
 	$(MAKE) $(BUILD_ARGS) modules
 
 clean:

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lunvme blk-mq operations: commands to the submission queues with their
+ * data mapped as PRPs, completions back to nvme-core, and timeouts (abort,
+ * then controller reset).
+ */
+#include <linux/blk-mq-pci.h>
+
+#include "lunvme.h"
+
+static int lunvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			    unsigned int hctx_idx, bool admin)
+{
+	struct lunvme_dev *dev = to_lunvme(data);
+
+	hctx->driver_data = &dev->queues[admin ? 0 : hctx_idx + 1];
+	return 0;
+}
+
+static int lunvme_init_admin_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+				  unsigned int hctx_idx)
+{
+	return lunvme_init_hctx(hctx, data, hctx_idx, true);
+}
+
+static int lunvme_init_io_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			       unsigned int hctx_idx)
+{
+	return lunvme_init_hctx(hctx, data, hctx_idx, false);
+}
+
+static int lunvme_init_request(struct blk_mq_tag_set *set, struct request *req,
+			       unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+
+	nvme_req(req)->ctrl = set->driver_data;
+	nvme_req(req)->cmd = &iod->cmd;
+	return 0;
+}
+
+/* Step to the next mapped segment; false if the list ran out. */
+static bool lunvme_next_seg(struct scatterlist **sg, u64 *addr, int *len)
+{
+	*sg = sg_next(*sg);
+	if (!*sg)
+		return false;
+	*addr = sg_dma_address(*sg);
+	*len = sg_dma_len(*sg);
+	return true;
+}
+
+/*
+ * PRP1 points at the first byte; PRP2 at the second page, or at a list of
+ * the remaining pages when there are more than two. The block layer's
+ * virt_boundary (set by nvme-core) keeps every segment but the first and
+ * last page aligned, so each list entry is a whole page.
+ */
+static blk_status_t lunvme_setup_prps(struct lunvme_dev *dev,
+				      struct lunvme_iod *iod, int length)
+{
+	struct scatterlist *sg = iod->sgt.sgl;
+	u64 addr = sg_dma_address(sg);
+	int len = sg_dma_len(sg);
+	int first = NVME_CTRL_PAGE_SIZE - (addr & (NVME_CTRL_PAGE_SIZE - 1));
+	int i = 0;
+
+	iod->cmd.rw.dptr.prp1 = cpu_to_le64(addr);
+	length -= first;
+	if (length <= 0)
+		return BLK_STS_OK;
+	len -= first;
+	addr += first;
+	if (len <= 0 && !lunvme_next_seg(&sg, &addr, &len))
+		goto bad_sgl;
+	if (length <= NVME_CTRL_PAGE_SIZE) {
+		iod->cmd.rw.dptr.prp2 = cpu_to_le64(addr);
+		return BLK_STS_OK;
+	}
+
+	iod->prp_list = dma_pool_alloc(dev->prp_pool, GFP_ATOMIC,
+				       &iod->prp_dma);
+	if (!iod->prp_list)
+		return BLK_STS_RESOURCE;
+	iod->cmd.rw.dptr.prp2 = cpu_to_le64(iod->prp_dma);
+	for (;;) {
+		iod->prp_list[i++] = cpu_to_le64(addr);
+		addr += NVME_CTRL_PAGE_SIZE;
+		len -= NVME_CTRL_PAGE_SIZE;
+		length -= NVME_CTRL_PAGE_SIZE;
+		if (length <= 0)
+			return BLK_STS_OK;
+		if (len <= 0 && !lunvme_next_seg(&sg, &addr, &len))
+			goto bad_sgl;
+	}
+
+bad_sgl:
+	dev_err_ratelimited(dev->ctrl.device,
+			    "scatterlist does not cover %u bytes\n",
+			    length);
+	return BLK_STS_IOERR;
+}
+
+static void lunvme_unmap_data(struct lunvme_dev *dev, struct request *req)
+{
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+
+	if (iod->prp_list)
+		dma_pool_free(dev->prp_pool, iod->prp_list, iod->prp_dma);
+	iod->prp_list = NULL;
+	if (iod->nents)
+		dma_unmap_sgtable(&dev->pdev->dev, &iod->sgt, rq_dma_dir(req), 0);
+	iod->nents = 0;
+}
+
+static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
+				    struct request *req)
+{
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+	blk_status_t ret;
+	int rc;
+
+	iod->sgt.sgl = iod->sg;
+	sg_init_table(iod->sg, blk_rq_nr_phys_segments(req));
+	iod->sgt.orig_nents = blk_rq_map_sg(req->q, req, iod->sg);
+	if (!iod->sgt.orig_nents)
+		return BLK_STS_IOERR;
+	rc = dma_map_sgtable(&dev->pdev->dev, &iod->sgt, rq_dma_dir(req),
+			     DMA_ATTR_NO_WARN);
+	if (rc)
+		return rc == -ENOMEM ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+	iod->nents = iod->sgt.nents;
+
+	ret = lunvme_setup_prps(dev, iod, blk_rq_payload_bytes(req));
+	if (ret)
+		lunvme_unmap_data(dev, req);
+	return ret;
+}
+
+static blk_status_t lunvme_queue_rq(struct blk_mq_hw_ctx *hctx,
+				    const struct blk_mq_queue_data *bd)
+{
+	struct lunvme_queue *q = hctx->driver_data;
+	struct lunvme_dev *dev = q->dev;
+	struct request *req = bd->rq;
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+	blk_status_t ret;
+
+	if (unlikely(!q->live))
+		return BLK_STS_IOERR;
+	if (unlikely(!nvme_check_ready(&dev->ctrl, req, true)))
+		return nvme_fail_nonready_command(&dev->ctrl, req);
+
+	ret = nvme_setup_cmd(req->q->queuedata, req);
+	if (ret)
+		return ret;
+	iod->aborted = false;
+	if (blk_rq_nr_phys_segments(req)) {
+		ret = lunvme_map_data(dev, req);
+		if (ret) {
+			nvme_cleanup_cmd(req);
+			return ret;
+		}
+	}
+	nvme_start_request(req);
+	lunvme_sq_push(q, &iod->cmd, bd->last);
+	return BLK_STS_OK;
+}
+
+static void lunvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	lunvme_sq_ring(hctx->driver_data);
+}
+
+static void lunvme_complete_rq(struct request *req)
+{
+	struct lunvme_dev *dev = to_lunvme(nvme_req(req)->ctrl);
+
+	lunvme_unmap_data(dev, req);
+	nvme_complete_rq(req);
+}
+
+/**
+ * lunvme_complete_cqe() - hand one completion to nvme-core
+ * @q: queue it was found on
+ * @cqe: the completion entry
+ *
+ * Context: q->cq_lock held.
+ */
+void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe)
+{
+	struct lunvme_dev *dev = q->dev;
+	struct blk_mq_tags *tags;
+	struct request *req;
+
+	if (unlikely(nvme_is_aen_req(q->qid, cqe->command_id))) {
+		atomic_dec_if_positive(&dev->aer_outstanding);
+		nvme_complete_async_event(&dev->ctrl, cqe->status,
+					  &cqe->result);
+		return;
+	}
+
+	tags = q->qid ? dev->tagset.tags[q->qid - 1] : dev->admin_tagset.tags[0];
+	req = nvme_find_rq(tags, cqe->command_id);
+	if (unlikely(!req)) {
+		dev_warn(dev->ctrl.device,
+			 "invalid command id %d completed on queue %d\n",
+			 cqe->command_id, le16_to_cpu(cqe->sq_id));
+		return;
+	}
+	if (!nvme_try_complete_req(req, cqe->status, cqe->result))
+		lunvme_complete_rq(req);
+}
+
+static enum rq_end_io_ret lunvme_abort_endio(struct request *req,
+					     blk_status_t error)
+{
+	dev_warn(nvme_req(req)->ctrl->device, "abort status %#x\n",
+		 nvme_req(req)->status);
+	blk_mq_free_request(req);
+	return RQ_END_IO_NONE;
+}
+
+static void lunvme_send_abort(struct lunvme_dev *dev, struct request *req)
+{
+	struct lunvme_queue *q = req->mq_hctx->driver_data;
+	struct nvme_command cmd = { };
+	struct request *abort_req;
+
+	cmd.abort.opcode = nvme_admin_abort_cmd;
+	cmd.abort.cid = nvme_cid(req);
+	cmd.abort.sqid = cpu_to_le16(q->qid);
+
+	abort_req = blk_mq_alloc_request(dev->ctrl.admin_q, nvme_req_op(&cmd),
+					 BLK_MQ_REQ_NOWAIT);
+	if (IS_ERR(abort_req))
+		return;
+	nvme_init_request(abort_req, &cmd);
+	abort_req->end_io = lunvme_abort_endio;
+	blk_execute_rq_nowait(abort_req, false);
+}
+
+/*
+ * First a lost interrupt is ruled out, then the command is aborted; if it
+ * times out again, or it is an admin command, the controller is reset,
+ * which completes every outstanding command.
+ */
+static enum blk_eh_timer_return lunvme_timeout(struct request *req)
+{
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+	struct lunvme_queue *q = req->mq_hctx->driver_data;
+	struct lunvme_dev *dev = q->dev;
+
+	lunvme_poll_cq(q);
+	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT) {
+		dev_warn(dev->ctrl.device,
+			 "command %d on queue %d completed without interrupt\n",
+			 req->tag, q->qid);
+		return BLK_EH_DONE;
+	}
+
+	if (nvme_ctrl_state(&dev->ctrl) != NVME_CTRL_LIVE) {
+		/* Bring-up or teardown: stop the controller, fail the command. */
+		dev_warn(dev->ctrl.device,
+			 "command %d on queue %d timed out while not live, disabling controller\n",
+			 req->tag, q->qid);
+		nvme_disable_ctrl(&dev->ctrl, false);
+		nvme_req(req)->flags |= NVME_REQ_CANCELLED;
+		nvme_req(req)->status = NVME_SC_HOST_ABORTED_CMD;
+		blk_mq_complete_request(req);
+		return BLK_EH_DONE;
+	}
+
+	if (!q->qid || iod->aborted) {
+		dev_warn(dev->ctrl.device,
+			 "command %d on queue %d timed out, resetting controller\n",
+			 req->tag, q->qid);
+		nvme_reset_ctrl(&dev->ctrl);
+		return BLK_EH_RESET_TIMER;
+	}
+
+	dev_warn(dev->ctrl.device, "command %d on queue %d timed out, aborting\n",
+		 req->tag, q->qid);
+	iod->aborted = true;
+	lunvme_send_abort(dev, req);
+	return BLK_EH_RESET_TIMER;
+}
+
+static void lunvme_map_queues(struct blk_mq_tag_set *set)
+{
+	struct lunvme_dev *dev = to_lunvme(set->driver_data);
+	struct blk_mq_queue_map *map = &set->map[HCTX_TYPE_DEFAULT];
+
+	if (dev->nr_vecs > 1)
+		blk_mq_pci_map_queues(map, dev->pdev, 1);
+	else
+		blk_mq_map_queues(map);
+}
+
+const struct blk_mq_ops lunvme_admin_mq_ops = {
+	.queue_rq	= lunvme_queue_rq,
+	.complete	= lunvme_complete_rq,
+	.init_hctx	= lunvme_init_admin_hctx,
+	.init_request	= lunvme_init_request,
+	.timeout	= lunvme_timeout,
+};
+
+const struct blk_mq_ops lunvme_mq_ops = {
+	.queue_rq	= lunvme_queue_rq,
+	.commit_rqs	= lunvme_commit_rqs,
+	.complete	= lunvme_complete_rq,
+	.init_hctx	= lunvme_init_io_hctx,
+	.init_request	= lunvme_init_request,
+	.map_queues	= lunvme_map_queues,
+	.timeout	= lunvme_timeout,
+};
