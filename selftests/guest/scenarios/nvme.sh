@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lunvme across chained live updates, with fio writing when each kexec
+# starts. Two namespaces on one controller.
+#
+#   stage 0       cold start; nvme-cli identity; fio writes sets A (ns 1)
+#                 and A2 (ns 2) with crc32c verify headers; then fio B
+#                 writes ns 1 in the background and the kexec starts
+#   stage 1..N    the controller is retrieved (no reset, see the host
+#                 check of the QEMU trace); A and A2 verify clean; the
+#                 identity is unchanged; fio B again, kexec
+#   stage N       the record is damaged on the way out
+#   stage N+1     refused with a log line, cold start, A still verifies
+#
+# qemu: -device nvme,id=nvme0,serial=lunvme-test0,addr=06.0
+# qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
+# qemu: -device nvme-ns,drive=d1,bus=nvme0,nsid=2
+# disk: d0 256M
+# disk: d1 64M
+# image: --kmod nvme-core --bin fio --bin nvme
+# trace: pci_nvme_rw_complete_cb
+# timeout: 900
+
+. /lu/lib.sh
+
+UPDATES=2			# chained updates that retrieve
+NVME=0000:00:06.0
+LU=/sys/kernel/pci_liveupdate
+REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
+FIO="fio --ioengine=libaio --direct=1 --bs=4k --iodepth=16 --verify=crc32c"
+
+# nvme-core scans namespaces in parallel: nvme0n1 need not be nsid 1.
+ns_dev()
+{
+	local b
+	for b in /sys/block/nvme0n*; do
+		if [ "$(cat "$b/nsid" 2>/dev/null)" = "$1" ]; then
+			echo "/dev/${b##*/}"
+			return 0
+		fi
+	done
+	echo "/dev/no-nsid-$1"
+	return 1
+}
+
+load()
+{
+	modprobe nvme-core &&
+		insmod /lu/modules/pci_lu.ko region="$REGION" &&
+		insmod /lu/modules/lunvme.ko
+}
+
+# The fio job sets, on the namespaces as named in this kernel.
+sets()
+{
+	NS1=$(ns_dev 1)
+	NS2=$(ns_dev 2)
+	SET_A="--name=a --filename=$NS1 --offset=0 --size=32M --rw=randwrite --randseed=4242"
+	SET_A2="--name=a2 --filename=$NS2 --offset=0 --size=8M --rw=randwrite --randseed=77"
+	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=randwrite --time_based --runtime=3600"
+}
+
+identity()
+{
+	nvme id-ctrl /dev/nvme0 | grep -E '^(vid|sn|mn|fr|nn) '
+}
+
+# fio_run DESC ARGS...: one fio job to completion, its errors in the log.
+fio_run()
+{
+	local desc=$1
+	shift
+	if $FIO "$@" --output=/tmp/fio.log; then
+		lu_ok "stage $STAGE: $desc"
+	else
+		lu_log "$(tail -n 15 /tmp/fio.log)"
+		lu_fail "stage $STAGE: $desc" "fio failed"
+	fi
+}
+
+verify_sets()
+{
+	fio_run "$1: set A verifies on ns 1" $SET_A --verify_only --verify_fatal=1
+	fio_run "$1: set A2 verifies on ns 2" $SET_A2 --verify_only --verify_fatal=1
+}
+
+check_cli()
+{
+	lu_check "stage $STAGE: nvme list shows both namespaces" \
+		sh -c 'nvme list | grep -q nvme0n2'
+	if [ "$(identity)" = "$(cat /lu/identity)" ]; then
+		lu_ok "stage $STAGE: id-ctrl identity unchanged"
+	else
+		lu_log "$(identity)"
+		lu_fail "stage $STAGE: id-ctrl identity unchanged" "differs from stage 0"
+	fi
+	lu_check "stage $STAGE: smart-log" nvme smart-log /dev/nvme0
+	lu_check "stage $STAGE: get-feature" nvme get-feature /dev/nvme0 -f 7
+}
+
+# Write in the background while the update starts.
+update()
+{
+	$FIO $SET_B --do_verify=0 --output=/tmp/fio-b.log &
+	sleep 3
+	if ! lu_check "stage $STAGE: fio B writing when the kexec starts" \
+		kill -0 $!; then
+		lu_log "$(tail -n 20 /tmp/fio-b.log)"
+	fi
+	lu_check "stage $STAGE: preserve the controller" \
+		sh -c "echo $NVME >$LU/preserve"
+	lu_kexec
+}
+
+IO_ERRORS='I/O error|Buffer I/O|timed out|resetting controller|abort'
+
+no_io_errors()
+{
+	if dmesg | grep -v LUTEST | grep -Eq "$IO_ERRORS"; then
+		lu_log "$(dmesg | grep -v LUTEST | grep -E "$IO_ERRORS" | head)"
+		lu_fail "stage $STAGE: no I/O error" "see the log"
+	else
+		lu_ok "stage $STAGE: no I/O error"
+	fi
+}
+
+case $STAGE in
+0)
+	lu_check "stage 0: modules load" load || exit 1
+	sets
+	lu_expect_dmesg "stage 0: cold start" "nvme nvme0: cold start"
+	lu_check "stage 0: two namespaces" test -b "$NS1" -a -b "$NS2"
+	identity >/lu/identity
+	check_cli
+	fio_run "write set A" $SET_A --do_verify=0
+	fio_run "write set A2" $SET_A2 --do_verify=0
+	update
+	;;
+$((UPDATES + 1)))
+	lu_check "stage $STAGE: modules load" load || exit 1
+	sets
+	lu_expect_dmesg "stage $STAGE: damaged record refused" \
+		"handover record [0-9]+ \(claims $NVME\): record CRC mismatch"
+	lu_expect_dmesg "stage $STAGE: cold start after refusal" \
+		"nvme nvme0: cold start"
+	check_cli
+	verify_sets "after cold start"
+	fio_run "disk works after cold start" --name=c --filename=$NS1 \
+		--offset=128M --size=8M --rw=randwrite --do_verify=1
+	no_io_errors
+	;;
+*)
+	lu_check "stage $STAGE: modules load" load || exit 1
+	sets
+	lu_expect_dmesg "stage $STAGE: retrieved" \
+		"nvme nvme0: retrieved running controller"
+	if dmesg | grep -q "nvme nvme0: cold start"; then
+		lu_fail "stage $STAGE: no cold start" "the controller was probed"
+	else
+		lu_ok "stage $STAGE: no cold start"
+	fi
+	check_cli
+	verify_sets "after update"
+	no_io_errors
+	if [ "$STAGE" -eq "$UPDATES" ]; then
+		lu_check "stage $STAGE: damage the next record" \
+			sh -c "echo 'record-crc $NVME' >/sys/kernel/debug/pci_liveupdate/fault"
+	fi
+	update
+	;;
+esac
