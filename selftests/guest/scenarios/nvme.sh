@@ -23,7 +23,7 @@
 
 . /lu/lib.sh
 
-UPDATES=2			# chained updates that retrieve
+UPDATES=10			# chained updates that retrieve
 NVME=0000:00:06.0
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
