@@ -53,6 +53,7 @@ static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
 		       const struct pci_lu_rec *rec)
 {
 	struct pci_dev *pdev = ldev->pdev;
+	ktime_t start = ktime_get();
 	void *group;
 	int ret;
 
@@ -82,8 +83,8 @@ static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
 	} else {
 		lu_release_stale(ldev, "not adopted by retrieve");
 		lu_dev_set(ldev, LU_DEV_RETRIEVED, "%s", "");
-		pci_info(pdev, "retrieved from live update generation %llu\n",
-			 lu.generation);
+		pci_info(pdev, "retrieved from live update generation %llu in %lld us\n",
+			 lu.generation, ktime_us_delta(ktime_get(), start));
 	}
 	mutex_unlock(&lu.lock);
 	return ret;
@@ -92,6 +93,7 @@ static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
 static int lu_cold_probe(struct pci_lu_driver *drv, struct lu_dev *ldev,
 			 const struct pci_device_id *id)
 {
+	ktime_t start = ktime_get();
 	int ret = drv->probe(ldev->pdev, id);
 
 	mutex_lock(&lu.lock);
@@ -104,6 +106,8 @@ static int lu_cold_probe(struct pci_lu_driver *drv, struct lu_dev *ldev,
 			lu_dev_set(ldev, LU_DEV_PROBED, "%s", ldev->reason);
 		else
 			lu_dev_set(ldev, LU_DEV_PROBED, "%s", "");
+		pci_info(ldev->pdev, "cold probe in %lld us\n",
+			 ktime_us_delta(ktime_get(), start));
 	}
 	mutex_unlock(&lu.lock);
 	return ret;

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark, not a test (scripts/bench nvme): lunvme against Debian's
+# upstream nvme driver on the same QEMU controller, each in a fresh cold
+# boot of the same VM (QEMU 7.2 mishandles the upstream driver's shadow
+# doorbells once the controller was re-enabled, so drivers cannot take
+# turns on one boot), then one live update to time retrieve(). Prints
+# BENCH lines that scripts/bench turns into ratios; absolute TCG figures
+# mean little.
+#
+# qemu: -device nvme,id=nvme0,serial=lunvme-bench0,addr=06.0
+# qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
+# disk: d0 512M
+# image: --kmod nvme-core --kmod nvme --bin fio
+# boots: 2
+# timeout: 1200
+
+. /lu/lib.sh
+
+NVME=0000:00:06.0
+REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
+ROUNDS=${BENCH_ROUNDS:-3}
+RUNTIME=${BENCH_RUNTIME:-10}
+DEV=/dev/nvme0n1	# one namespace: no naming ambiguity
+
+mark()
+{
+	echo "BENCH $*" >/dev/kmsg
+}
+
+wait_disk()
+{
+	while [ ! -b $DEV ]; do
+		:
+	done
+}
+
+load()
+{
+	mark "load-start $1"
+	if [ "$1" = upstream ]; then
+		modprobe nvme
+	else
+		insmod /lu/modules/lunvme.ko
+	fi
+	wait_disk
+	mark "disk-ready $1"
+}
+
+# fio terse output: field 7 is read bandwidth in KiB/s, field 8 read IOPS.
+run_fio()
+{
+	fio --name=bench --filename=$DEV --ioengine=libaio --direct=1 \
+		--time_based --runtime="$RUNTIME" --size=256M --minimal "$@" |
+		awk -F';' '{ print $7, $8 }'
+}
+
+bench()
+{
+	set -- $(run_fio --rw=randread --bs=4k --iodepth=32)
+	mark "result $DRV randread-4k-qd32 iops=$2"
+	set -- $(run_fio --rw=read --bs=128k --iodepth=8)
+	mark "result $DRV seqread-128k kib_s=$1"
+}
+
+# Boot 1: upstream; boot 2: lunvme, then a live update.
+case "$BOOT.$STAGE" in
+1.0|2.0)
+	[ "$BOOT" = 1 ] && DRV=upstream || DRV=lunvme
+	modprobe nvme-core || exit 1
+	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+	load $DRV
+	fio --name=fill --filename=$DEV --rw=write --bs=1M --size=256M \
+		--direct=1 --output=/dev/null
+	for r in $(seq "$ROUNDS"); do
+		bench
+	done
+	[ $DRV = upstream ] && lu_reboot
+	echo $NVME >/sys/kernel/pci_liveupdate/preserve
+	lu_kexec
+	;;
+2.1)
+	modprobe nvme-core || exit 1
+	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+	load retrieve
+	lu_expect_dmesg "retrieved" "nvme nvme0: retrieved running controller"
+	;;
+esac
