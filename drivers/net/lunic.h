@@ -17,6 +17,7 @@
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 
 #include "lunic_hw.h"
 
@@ -86,6 +87,7 @@ struct lunic_adapter {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	struct napi_struct napi;
+	struct delayed_work kick;	/* first poll once the interface is up */
 	struct lunic_tx_ring tx;
 	struct lunic_rx_ring rx;
 
@@ -188,6 +190,7 @@ void lunic_up(struct lunic_adapter *ad);
 void lunic_down(struct lunic_adapter *ad);
 void lunic_quiesce(struct lunic_adapter *ad);
 void lunic_irq_sync(struct lunic_adapter *ad);
+void lunic_kick(struct work_struct *work);
 
 /* ethtool.c */
 extern const struct ethtool_ops lunic_ethtool_ops;

@@ -21,19 +21,45 @@ void lunic_irq_sync(struct lunic_adapter *ad)
 		synchronize_irq(pci_irq_vector(ad->pdev, i));
 }
 
+/**
+ * lunic_kick() - unmask the queue interrupts and poll once
+ * @work: &lunic_adapter.kick
+ *
+ * Frames may wait in the ring since before open, up to a whole live
+ * update's worth. They must not reach the stack before dev_open() has
+ * finished: the routes of the interface's addresses only appear with
+ * NETDEV_UP, after ndo_open, and frames seen earlier are dropped as not
+ * ours. Taking RTNL here waits for that; never block on it, as
+ * lunic_down() cancels this work with RTNL held.
+ */
+void lunic_kick(struct work_struct *work)
+{
+	struct lunic_adapter *ad = container_of(to_delayed_work(work),
+						struct lunic_adapter, kick);
+
+	if (!rtnl_trylock()) {
+		schedule_delayed_work(&ad->kick, 1);
+		return;
+	}
+	if (netif_running(ad->netdev)) {
+		lunic_irq_enable_queues(ad);
+		napi_schedule(&ad->napi);
+	}
+	rtnl_unlock();
+}
+
 /* Start NAPI and the TX queue; the interface is going up. */
 void lunic_up(struct lunic_adapter *ad)
 {
 	napi_enable(&ad->napi);
-	lunic_irq_enable_queues(ad);
-	/* Frames may already wait in the ring: look once without an IRQ. */
-	napi_schedule(&ad->napi);
+	schedule_delayed_work(&ad->kick, 0);
 	netif_start_queue(ad->netdev);
 }
 
 /* Pairs with lunic_up(); the receiver keeps running. */
 void lunic_down(struct lunic_adapter *ad)
 {
+	cancel_delayed_work_sync(&ad->kick);
 	netif_tx_disable(ad->netdev);
 	lunic_wr(ad, LUNIC_IMC, ad->ims_queues);
 	lunic_flush(ad);

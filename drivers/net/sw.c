@@ -62,6 +62,7 @@ struct lunic_adapter *lunic_sw_alloc(struct pci_dev *pdev)
 	netdev->min_mtu = ETH_MIN_MTU;
 	netdev->max_mtu = LUNIC_MAX_MTU;
 	netif_napi_add(netdev, &ad->napi, lunic_poll);
+	INIT_DELAYED_WORK(&ad->kick, lunic_kick);
 	netif_carrier_off(netdev);
 	pci_set_drvdata(pdev, ad);
 	return ad;
