@@ -23,14 +23,16 @@
 
 #define LUNIC_NAME		"lunic"
 #define LUNIC_RING_DEFAULT	256
-#define LUNIC_RING_MIN		64
+#define LUNIC_RING_MIN		128
 #define LUNIC_RING_MAX		4096
 #define LUNIC_RX_BUF_SIZE	2048	/* RCTL.BSIZE = 0 */
 #define LUNIC_MAX_FRAME		9018	/* largest frame the 82574 takes */
 #define LUNIC_MAX_MTU		(LUNIC_MAX_FRAME - ETH_HLEN - ETH_FCS_LEN)
 #define LUNIC_ITR_DEFAULT	195	/* 256 ns units: ~20000 interrupts/s */
-/* Descriptors one packet may need: context + head + one per fragment. */
-#define LUNIC_TX_DESC_NEEDED	(MAX_SKB_FRAGS + 2)
+/* Descriptors a packet usually needs: context, head, fragments, slack */
+#define LUNIC_TX_DESC_NEEDED	(MAX_SKB_FRAGS + 4)
+/* Largest buffer one TX descriptor may carry */
+#define LUNIC_MAX_PER_TXD	8192
 
 /* Preserved memory tags, see pci_lu_alloc() */
 #define LUNIC_TAG_RX_RING	"rx-ring"

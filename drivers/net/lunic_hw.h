@@ -214,6 +214,7 @@ static_assert(sizeof(struct lunic_tx_ctx_desc) == 16);
 #define LUNIC_TXD_CMD_RS	BIT(27)
 #define LUNIC_TXD_CMD_DEXT	BIT(29)
 #define LUNIC_TXD_STAT_DD	BIT(0)
+#define LUNIC_TXD_POPTS_IXSM	BIT(8)
 #define LUNIC_TXD_POPTS_TXSM	BIT(9)
 
 #endif /* _LUNIC_HW_H */

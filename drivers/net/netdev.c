@@ -131,6 +131,17 @@ static int lunic_set_features(struct net_device *netdev,
 	return 0;
 }
 
+/* Context descriptors hold 8-bit offsets: no offload beyond them. */
+static netdev_features_t lunic_features_check(struct sk_buff *skb,
+					      struct net_device *netdev,
+					      netdev_features_t features)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    skb_checksum_start_offset(skb) + skb->csum_offset > U8_MAX)
+		features &= ~(NETIF_F_CSUM_MASK | NETIF_F_GSO_MASK);
+	return features;
+}
+
 static void lunic_ring_stats(struct lunic_ring_stats *s, u64 *packets,
 			     u64 *bytes)
 {
@@ -167,6 +178,7 @@ const struct net_device_ops lunic_netdev_ops = {
 	.ndo_open		= lunic_open,
 	.ndo_stop		= lunic_stop,
 	.ndo_start_xmit		= lunic_xmit,
+	.ndo_features_check	= lunic_features_check,
 	.ndo_set_rx_mode	= lunic_set_rx_mode,
 	.ndo_set_mac_address	= lunic_set_mac,
 	.ndo_validate_addr	= eth_validate_addr,

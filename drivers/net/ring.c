@@ -8,11 +8,14 @@
  * All descriptors but one belong to the device: RDT = next_to_clean - 1.
  *
  * TX: extended data descriptors, preceded by a context descriptor when the
- * checksum offsets change; RS on the last descriptor of each packet.
+ * checksum offsets change or for TCP segmentation; RS on the last
+ * descriptor of each packet.
  */
 #include <linux/etherdevice.h>
 #include <linux/iopoll.h>
+#include <linux/ip.h>
 #include <linux/tcp.h>
+#include <net/ip6_checksum.h>
 
 #include "lunic.h"
 
@@ -78,7 +81,7 @@ static unsigned int lunic_tx_free_packet(struct lunic_adapter *ad,
 	struct sk_buff *skb = tx->buf[i].skb;
 	unsigned int last = tx->buf[i].last;
 
-	tx->buf[i].skb = NULL;
+	WRITE_ONCE(tx->buf[i].skb, NULL);
 	for (;;) {
 		lunic_tx_unmap(ad, &tx->buf[i]);
 		if (i == last)
@@ -89,20 +92,36 @@ static unsigned int lunic_tx_free_packet(struct lunic_adapter *ad,
 	return lunic_next(last, tx->count);
 }
 
+/*
+ * The first buffer of a packet carries its skb, published by lunic_xmit()
+ * after everything else: a NULL skb ends the packets to look at, whatever
+ * next_to_use the other CPU has reached.
+ */
+static struct lunic_tx_buf *lunic_tx_pending(struct lunic_tx_ring *tx,
+					     unsigned int i)
+{
+	struct lunic_tx_buf *b = &tx->buf[i];
+
+	if (!READ_ONCE(b->skb))
+		return NULL;
+	/* Pairs with smp_wmb() in lunic_xmit(): last and bytes are set. */
+	smp_rmb();
+	return b;
+}
+
 /* Reclaim what the device has sent; true if the ring is clean. */
 static bool lunic_tx_clean(struct lunic_adapter *ad, int budget)
 {
 	struct lunic_tx_ring *tx = &ad->tx;
 	unsigned int pkts = 0, bytes = 0, i = tx->next_to_clean;
-	struct lunic_tx_desc *last;
+	struct lunic_tx_buf *b;
 
-	while (i != tx->next_to_use && pkts < 256) {
-		last = &tx->desc[tx->buf[i].last];
-		if (!(le32_to_cpu(READ_ONCE(last->status_opts)) &
+	while (pkts < 256 && (b = lunic_tx_pending(tx, i))) {
+		if (!(le32_to_cpu(READ_ONCE(tx->desc[b->last].status_opts)) &
 		      LUNIC_TXD_STAT_DD))
 			break;
 		dma_rmb();
-		bytes += tx->buf[i].bytes;
+		bytes += b->bytes;
 		pkts++;
 		i = lunic_tx_free_packet(ad, i, budget);
 	}
@@ -119,7 +138,7 @@ static bool lunic_tx_clean(struct lunic_adapter *ad, int budget)
 	    lunic_tx_free(tx) >= 2 * LUNIC_TX_DESC_NEEDED &&
 	    netif_device_present(ad->netdev))
 		netif_wake_queue(ad->netdev);
-	return i == tx->next_to_use;
+	return !lunic_tx_pending(tx, i);
 }
 
 /**
@@ -131,7 +150,7 @@ void lunic_tx_clean_all(struct lunic_adapter *ad)
 	struct lunic_tx_ring *tx = &ad->tx;
 	unsigned int i = tx->next_to_clean;
 
-	while (i != tx->next_to_use)
+	while (lunic_tx_pending(tx, i))
 		i = lunic_tx_free_packet(ad, i, 0);
 	tx->next_to_clean = i;
 	netdev_reset_queue(ad->netdev);
@@ -151,61 +170,131 @@ int lunic_tx_drain(struct lunic_adapter *ad)
 				 ad);
 }
 
-static bool lunic_tx_csum(struct lunic_tx_ring *tx, struct sk_buff *skb)
+/* Descriptors @skb needs: a context and its buffers, split as the
+ * device requires.
+ */
+static unsigned int lunic_tx_descs(const struct sk_buff *skb)
+{
+	unsigned int n = 1 + DIV_ROUND_UP(skb_headlen(skb), LUNIC_MAX_PER_TXD);
+	unsigned int f;
+
+	for (f = 0; f < skb_shinfo(skb)->nr_frags; f++)
+		n += DIV_ROUND_UP(skb_frag_size(&skb_shinfo(skb)->frags[f]),
+				  LUNIC_MAX_PER_TXD);
+	return n;
+}
+
+static void lunic_tx_ctx(struct lunic_tx_ring *tx,
+			 const struct lunic_tx_ctx_desc *ctx)
+{
+	memcpy(&tx->desc[tx->next_to_use], ctx, sizeof(*ctx));
+	tx->buf[tx->next_to_use].len = 0;
+	tx->next_to_use = lunic_next(tx->next_to_use, tx->count);
+}
+
+/* Checksum context; lunic_features_check() keeps the offsets < 256. */
+static void lunic_tx_csum(struct lunic_tx_ring *tx, struct sk_buff *skb)
 {
 	unsigned int css = skb_checksum_start_offset(skb);
 	unsigned int cso = css + skb->csum_offset;
-	struct lunic_tx_ctx_desc *ctx;
 	bool tcp = skb->csum_offset == offsetof(struct tcphdr, check);
 	u32 key = css | cso << 8 | tcp << 16 | BIT(31);
+	struct lunic_tx_ctx_desc ctx = {
+		.tucss = css,
+		.tucso = cso,
+		.cmd_len = cpu_to_le32(LUNIC_TXD_CMD_DEXT |
+				       (tcp ? LUNIC_TXD_CMD_TCP : 0)),
+	};
 
-	/* The context descriptor has 8-bit offsets. */
-	if (cso > U8_MAX) {
-		skb_checksum_help(skb);
-		return false;
-	}
 	if (key == tx->ctx)
-		return true;	/* the device still holds this context */
-	ctx = (struct lunic_tx_ctx_desc *)&tx->desc[tx->next_to_use];
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->tucss = css;
-	ctx->tucso = cso;
-	ctx->cmd_len = cpu_to_le32(LUNIC_TXD_CMD_DEXT |
-				   (tcp ? LUNIC_TXD_CMD_TCP : 0));
-	tx->buf[tx->next_to_use].len = 0;
-	tx->next_to_use = lunic_next(tx->next_to_use, tx->count);
+		return;		/* the device still holds this context */
+	lunic_tx_ctx(tx, &ctx);
 	tx->ctx = key;
-	return true;
 }
 
-static void lunic_tx_desc(struct lunic_tx_ring *tx, unsigned int i,
-			  dma_addr_t dma, u32 len, u32 popts)
+/* TCP segmentation context; the device rewrites lengths and checksums. */
+static int lunic_tx_tso(struct lunic_tx_ring *tx, struct sk_buff *skb,
+			u32 *dcmd, u32 *popts)
 {
-	struct lunic_tx_desc *d = &tx->desc[i];
+	u32 cmd = LUNIC_TXD_CMD_DEXT | LUNIC_TXD_CMD_TSE | LUNIC_TXD_CMD_TCP;
+	struct lunic_tx_ctx_desc ctx = { };
+	unsigned int hdr_len;
+	struct iphdr *iph;
+	int ret;
 
-	d->addr = cpu_to_le64(dma);
-	d->cmd_len = cpu_to_le32(len | LUNIC_TXD_DTYP_DATA | LUNIC_TXD_CMD_DEXT |
-				 LUNIC_TXD_CMD_IFCS);
-	d->status_opts = cpu_to_le32(popts);
+	ret = skb_cow_head(skb, 0);
+	if (ret)
+		return ret;
+	hdr_len = skb_tcp_all_headers(skb);
+	if (skb_is_gso_v6(skb)) {
+		tcp_v6_gso_csum_prep(skb);
+	} else {
+		iph = ip_hdr(skb);
+		iph->tot_len = 0;
+		iph->check = 0;
+		tcp_hdr(skb)->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr,
+							 0, IPPROTO_TCP, 0);
+		ctx.ipcss = skb_network_offset(skb);
+		ctx.ipcso = ctx.ipcss + offsetof(struct iphdr, check);
+		ctx.ipcse = cpu_to_le16(skb_transport_offset(skb) - 1);
+		cmd |= LUNIC_TXD_CMD_IP;
+		*popts |= LUNIC_TXD_POPTS_IXSM;
+	}
+	ctx.tucss = skb_transport_offset(skb);
+	ctx.tucso = ctx.tucss + offsetof(struct tcphdr, check);
+	ctx.cmd_len = cpu_to_le32(cmd | (skb->len - hdr_len));
+	ctx.hdr_len = hdr_len;
+	ctx.mss = cpu_to_le16(skb_shinfo(skb)->gso_size);
+	lunic_tx_ctx(tx, &ctx);
+	tx->ctx = 0;		/* never reused for plain checksums */
+	*dcmd |= LUNIC_TXD_CMD_TSE;
+	*popts |= LUNIC_TXD_POPTS_TXSM;
+	return 0;
 }
 
-static int lunic_tx_map_one(struct lunic_adapter *ad, unsigned int i,
-			    dma_addr_t dma, u32 len, bool page, u32 popts)
+/* Descriptors for one mapped buffer from @i; returns the last one used. */
+static unsigned int lunic_tx_fill(struct lunic_tx_ring *tx, unsigned int i,
+				  dma_addr_t dma, u32 len, u32 dcmd, u32 popts)
 {
-	struct lunic_tx_buf *b = &ad->tx.buf[i];
+	struct lunic_tx_desc *d;
+	u32 n;
 
+	for (;;) {
+		n = min_t(u32, len, LUNIC_MAX_PER_TXD);
+		d = &tx->desc[i];
+		d->addr = cpu_to_le64(dma);
+		d->cmd_len = cpu_to_le32(n | LUNIC_TXD_DTYP_DATA |
+					 LUNIC_TXD_CMD_DEXT |
+					 LUNIC_TXD_CMD_IFCS | dcmd);
+		d->status_opts = cpu_to_le32(popts);
+		len -= n;
+		dma += n;
+		if (!len)
+			return i;
+		i = lunic_next(i, tx->count);
+		tx->buf[i].len = 0;	/* unmapped with the first part */
+	}
+}
+
+static int lunic_tx_map_one(struct lunic_adapter *ad, unsigned int *i,
+			    dma_addr_t dma, u32 len, bool page, u32 dcmd,
+			    u32 popts)
+{
+	struct lunic_tx_buf *b = &ad->tx.buf[*i];
+
+	b->len = 0;
 	if (dma_mapping_error(&ad->pdev->dev, dma))
 		return -ENOMEM;
 	b->dma = dma;
 	b->len = len;
 	b->page = page;
-	lunic_tx_desc(&ad->tx, i, dma, len, popts);
+	*i = lunic_tx_fill(&ad->tx, *i, dma, len, dcmd, popts);
 	return 0;
 }
 
 /* Map head and fragments; returns the index of the last descriptor. */
 static int lunic_tx_map(struct lunic_adapter *ad, struct sk_buff *skb,
-			u32 popts)
+			u32 dcmd, u32 popts)
 {
 	struct device *dev = &ad->pdev->dev;
 	struct lunic_tx_ring *tx = &ad->tx;
@@ -215,14 +304,14 @@ static int lunic_tx_map(struct lunic_adapter *ad, struct sk_buff *skb,
 	u32 len = skb_headlen(skb);
 
 	dma = dma_map_single(dev, skb->data, len, DMA_TO_DEVICE);
-	if (lunic_tx_map_one(ad, i, dma, len, false, popts))
+	if (lunic_tx_map_one(ad, &i, dma, len, false, dcmd, popts))
 		return -ENOMEM;
 	for (f = 0; f < skb_shinfo(skb)->nr_frags; f++) {
 		frag = &skb_shinfo(skb)->frags[f];
 		i = lunic_next(i, tx->count);
 		len = skb_frag_size(frag);
 		dma = skb_frag_dma_map(dev, frag, 0, len, DMA_TO_DEVICE);
-		if (lunic_tx_map_one(ad, i, dma, len, true, popts))
+		if (lunic_tx_map_one(ad, &i, dma, len, true, dcmd, popts))
 			goto unwind;
 	}
 	return i;
@@ -246,36 +335,57 @@ static void lunic_maybe_stop(struct lunic_adapter *ad)
 		netif_start_queue(ad->netdev);
 }
 
+static int lunic_tx_offload(struct lunic_tx_ring *tx, struct sk_buff *skb,
+			    u32 *dcmd, u32 *popts)
+{
+	if (skb_is_gso(skb))
+		return lunic_tx_tso(tx, skb, dcmd, popts);
+	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+		lunic_tx_csum(tx, skb);
+		*popts |= LUNIC_TXD_POPTS_TXSM;
+	}
+	return 0;
+}
+
 netdev_tx_t lunic_xmit(struct sk_buff *skb, struct net_device *netdev)
 {
 	struct lunic_adapter *ad = netdev_priv(netdev);
 	struct lunic_tx_ring *tx = &ad->tx;
-	unsigned int first = tx->next_to_use;
-	u32 popts = 0;
+	unsigned int first = tx->next_to_use, len = skb->len;
+	u32 dcmd = 0, popts = 0;
 	int last;
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && lunic_tx_csum(tx, skb))
-		popts = LUNIC_TXD_POPTS_TXSM;
-	last = lunic_tx_map(ad, skb, popts);
-	if (last < 0) {
-		/* A context descriptor may have been written: forget it. */
-		tx->next_to_use = first;
-		tx->ctx = 0;
-		dev_kfree_skb_any(skb);
-		netdev->stats.tx_dropped++;
-		return NETDEV_TX_OK;
+	/* Only a buffer split in many pieces gets here: rare. */
+	if (unlikely(lunic_tx_free(tx) < lunic_tx_descs(skb))) {
+		netif_stop_queue(netdev);
+		return NETDEV_TX_BUSY;
 	}
+	if (lunic_tx_offload(tx, skb, &dcmd, &popts))
+		goto drop;
+	last = lunic_tx_map(ad, skb, dcmd, popts);
+	if (last < 0)
+		goto drop;
 	tx->desc[last].cmd_len |= cpu_to_le32(LUNIC_TXD_CMD_EOP |
 					      LUNIC_TXD_CMD_RS);
-	tx->buf[first].skb = skb;
 	tx->buf[first].last = last;
-	tx->buf[first].bytes = skb->len;
+	tx->buf[first].bytes = len;
+	/* Pairs with smp_rmb() in lunic_tx_pending(). */
+	smp_wmb();
+	WRITE_ONCE(tx->buf[first].skb, skb);
 	tx->next_to_use = lunic_next(last, tx->count);
 	lunic_maybe_stop(ad);
 	/* writel() orders the descriptor writes before the tail. */
-	if (__netdev_tx_sent_queue(netdev_get_tx_queue(netdev, 0), skb->len,
+	if (__netdev_tx_sent_queue(netdev_get_tx_queue(netdev, 0), len,
 				   netdev_xmit_more()))
 		lunic_wr(ad, LUNIC_TDT, tx->next_to_use);
+	return NETDEV_TX_OK;
+
+drop:
+	/* A context descriptor may have been written: forget it. */
+	tx->next_to_use = first;
+	tx->ctx = 0;
+	dev_kfree_skb_any(skb);
+	netdev->stats.tx_dropped++;
 	return NETDEV_TX_OK;
 }
 

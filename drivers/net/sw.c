@@ -57,7 +57,8 @@ struct lunic_adapter *lunic_sw_alloc(struct pci_dev *pdev)
 	netdev->ethtool_ops = &lunic_ethtool_ops;
 	netdev->watchdog_timeo = 5 * HZ;
 	netdev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM |
-			      NETIF_F_IPV6_CSUM | NETIF_F_RXCSUM;
+			      NETIF_F_IPV6_CSUM | NETIF_F_RXCSUM |
+			      NETIF_F_TSO | NETIF_F_TSO6;
 	netdev->features = netdev->hw_features;
 	netdev->min_mtu = ETH_MIN_MTU;
 	netdev->max_mtu = LUNIC_MAX_MTU;
