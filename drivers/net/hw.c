@@ -276,14 +276,15 @@ void lunic_hw_irq_program(struct lunic_adapter *ad)
 	if (ad->msix) {
 		lunic_wr(ad, LUNIC_IVAR,
 			 FIELD_PREP(LUNIC_IVAR_RXQ0, LUNIC_IVAR_VALID | 0) |
-			 FIELD_PREP(LUNIC_IVAR_TXQ0, LUNIC_IVAR_VALID | 0) |
-			 FIELD_PREP(LUNIC_IVAR_OTHER, LUNIC_IVAR_VALID | 1));
+			 FIELD_PREP(LUNIC_IVAR_TXQ0, LUNIC_IVAR_VALID | 1) |
+			 FIELD_PREP(LUNIC_IVAR_OTHER, LUNIC_IVAR_VALID | 2));
 		/* Queue causes clear themselves when their vector fires,
 		 * so the next frame raises it again.
 		 */
 		lunic_wr(ad, LUNIC_EIAC, LUNIC_INT_RXQ0 | LUNIC_INT_TXQ0);
 		lunic_wr(ad, LUNIC_EITR(0), LUNIC_ITR_DEFAULT);
 		lunic_wr(ad, LUNIC_EITR(1), LUNIC_ITR_DEFAULT);
+		lunic_wr(ad, LUNIC_EITR(2), LUNIC_ITR_DEFAULT);
 		ctrl_ext |= LUNIC_CTRL_EXT_PBA_CLR;
 		ad->ims_queues = LUNIC_INT_RXQ0 | LUNIC_INT_TXQ0;
 	} else {

@@ -94,7 +94,7 @@ struct lunic_adapter {
 	struct lunic_rx_ring rx;
 
 	int nvec;
-	bool msix;		/* vector 0: queues, vector 1: other causes */
+	bool msix;		/* vectors: RX, TX, other causes (link) */
 	u32 ims_queues;		/* IMS bits of the queue causes in this mode */
 	u32 rctl;		/* RCTL as last written */
 	u32 msg_enable;

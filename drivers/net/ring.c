@@ -508,14 +508,14 @@ static void lunic_schedule(struct lunic_adapter *ad)
 	}
 }
 
-/* MSI-X vector 0: RX and TX queue 0. EIAC already cleared the causes. */
+/* MSI-X vectors 0 (RX) and 1 (TX): EIAC already cleared the cause. */
 irqreturn_t lunic_intr_queues(int irq, void *data)
 {
 	lunic_schedule(data);
 	return IRQ_HANDLED;
 }
 
-/* MSI-X vector 1: link and other causes; ICR does not clear on read here. */
+/* MSI-X vector 2: link and other causes; ICR does not clear on read here. */
 irqreturn_t lunic_intr_other(int irq, void *data)
 {
 	struct lunic_adapter *ad = data;

@@ -210,8 +210,8 @@ static int lunic_request_irq(struct lunic_adapter *ad, int nr,
  * lunic_irq_setup() - allocate vectors, request them, route the causes
  * @ad: adapter, with every interrupt cause masked
  *
- * MSI-X with a queue vector and a vector for the other causes (link), or
- * else one MSI or INTx vector for everything. A kernel after kexec finds
+ * MSI-X with an RX, a TX and a vector for the other causes (link), each
+ * throttled on its own, or else one MSI or INTx vector for everything. A kernel after kexec finds
  * MSI-X disabled and allocates again.
  *
  * Return: 0 or a negative errno.
@@ -221,8 +221,8 @@ int lunic_irq_setup(struct lunic_adapter *ad)
 	struct pci_dev *pdev = ad->pdev;
 	int ret;
 
-	ad->nvec = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
-	ad->msix = ad->nvec == 2;
+	ad->nvec = pci_alloc_irq_vectors(pdev, 3, 3, PCI_IRQ_MSIX);
+	ad->msix = ad->nvec == 3;
 	if (!ad->msix)
 		ad->nvec = pci_alloc_irq_vectors(pdev, 1, 1,
 						 PCI_IRQ_MSI | PCI_IRQ_INTX);
@@ -230,9 +230,11 @@ int lunic_irq_setup(struct lunic_adapter *ad)
 		return ad->nvec;
 
 	if (ad->msix) {
-		ret = lunic_request_irq(ad, 0, lunic_intr_queues, 0, "rxtx");
+		ret = lunic_request_irq(ad, 0, lunic_intr_queues, 0, "rx");
 		if (!ret)
-			ret = lunic_request_irq(ad, 1, lunic_intr_other, 0,
+			ret = lunic_request_irq(ad, 1, lunic_intr_queues, 0, "tx");
+		if (!ret)
+			ret = lunic_request_irq(ad, 2, lunic_intr_other, 0,
 						"other");
 	} else {
 		ret = lunic_request_irq(ad, 0, lunic_intr_single,
