@@ -8,7 +8,12 @@
 #      ring resize and MTU change; "ping window opens"; NIC preserved
 #   1  retrieve (no reset), address re-applied, carrier at once, backlog
 #      answered, iperf3; "ping window closes"; record damaged at kexec
-#   2  damaged record: log line, cold probe with reset, link comes back
+#   2  damaged record: log line, cold probe with reset, link comes back;
+#      NIC preserved, kexec
+#   3  a kernel without live update reboots: QEMU resets the NIC, the
+#      record stays in RAM
+#   boot 2: the driver's own check refuses the stale record (the device
+#      was reset), cold probe, link comes back
 #
 # netns: lutap0 10.99.0.1/24
 # hostbg: pinger $ROOT/selftests/lib/pinger 10.99.0.2 0.1 52:54:00:4c:55:01 lutap0
@@ -16,7 +21,8 @@
 # qemu: -netdev tap,id=n0,ifname=lutap0,script=no,downscript=no
 # qemu: -device e1000e,netdev=n0,romfile=,mac=52:54:00:4c:55:01,addr=06.0
 # image: --bin ip --bin iperf3 --bin ethtool
-# timeout: 240
+# boots: 2
+# timeout: 300
 
 . /lu/lib.sh
 
@@ -139,11 +145,33 @@ stage2()
 	lu_check "stage 2: address and link up" net_up
 	lu_check "stage 2: link comes back" wait_carrier 100
 	lu_check "stage 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
+	lu_kexec sh -c "echo $NIC >$LU/preserve"
 }
 
-case $STAGE in
-0) stage0 ;;
-1) stage1 ;;
-2) stage2 ;;
-*) lu_fail "stage $STAGE" "no such stage" ;;
+boot2()
+{
+	lu_check "boot 2: modules load" load || exit 1
+	lu_expect_dmesg "boot 2: stale record found in RAM" \
+		"incoming handover: generation [0-9]+, 1 device"
+	lu_expect_dmesg "boot 2: driver sees the NIC was reset" \
+		"lunic $NIC: retrieve: .* device was reset or reprogrammed"
+	lu_expect_dmesg "boot 2: core falls back to probe" \
+		"$NIC: retrieve failed \(-ESTALE\); cold probe with reset"
+	lu_expect_dmesg "boot 2: cold probe resets the NIC" "lunic .*probe: reset"
+	IF=$(iface)
+	lu_check "boot 2: address and link up" net_up
+	lu_check "boot 2: link comes back" wait_carrier 100
+	lu_check "boot 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
+}
+
+case $BOOT.$STAGE in
+1.0) stage0 ;;
+1.1) stage1 ;;
+1.2) stage2 ;;
+1.3)
+	lu_log "a kernel without live update: ordinary reboot"
+	lu_reboot
+	;;
+2.0) boot2 ;;
+*) lu_fail "boot $BOOT stage $STAGE" "no such stage" ;;
 esac
