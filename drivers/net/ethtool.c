@@ -200,7 +200,7 @@ static int lunic_set_ringparam(struct net_device *netdev,
 {
 	struct lunic_adapter *ad = netdev_priv(netdev);
 	unsigned int rx, tx;
-	bool running = netif_running(netdev);
+	bool running = ad->up;
 	int ret;
 
 	/* RDLEN and TDLEN must be multiples of 128 bytes: 8 descriptors. */

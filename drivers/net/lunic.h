@@ -94,6 +94,7 @@ struct lunic_adapter {
 	struct lunic_rx_ring rx;
 
 	int nvec;
+	bool up;		/* NAPI and TX queue running (lunic_up()) */
 	bool msix;		/* vectors: RX, TX, other causes (link) */
 	u32 ims_queues;		/* IMS bits of the queue causes in this mode */
 	u32 rctl;		/* RCTL as last written */

@@ -41,7 +41,7 @@ void lunic_kick(struct work_struct *work)
 		schedule_delayed_work(&ad->kick, 1);
 		return;
 	}
-	if (netif_running(ad->netdev)) {
+	if (ad->up) {
 		lunic_irq_enable_queues(ad);
 		napi_schedule(&ad->napi);
 	}
@@ -51,14 +51,21 @@ void lunic_kick(struct work_struct *work)
 /* Start NAPI and the TX queue; the interface is going up. */
 void lunic_up(struct lunic_adapter *ad)
 {
+	ad->up = true;
 	napi_enable(&ad->napi);
 	schedule_delayed_work(&ad->kick, 0);
 	netif_start_queue(ad->netdev);
 }
 
-/* Pairs with lunic_up(); the receiver keeps running. */
+/*
+ * Pairs with lunic_up(); the receiver keeps running. Safe to call twice:
+ * shutdown() follows a freeze() that failed after quiescing.
+ */
 void lunic_down(struct lunic_adapter *ad)
 {
+	if (!ad->up)
+		return;
+	ad->up = false;
 	cancel_delayed_work_sync(&ad->kick);
 	netif_tx_disable(ad->netdev);
 	lunic_wr(ad, LUNIC_IMC, ad->ims_queues);
@@ -78,8 +85,7 @@ void lunic_quiesce(struct lunic_adapter *ad)
 {
 	rtnl_lock();
 	netif_device_detach(ad->netdev);
-	if (netif_running(ad->netdev))
-		lunic_down(ad);
+	lunic_down(ad);
 	rtnl_unlock();
 	lunic_hw_irq_mask(ad);
 	lunic_irq_sync(ad);
