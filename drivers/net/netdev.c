@@ -58,8 +58,11 @@ void lunic_up(struct lunic_adapter *ad)
 }
 
 /*
- * Pairs with lunic_up(); the receiver keeps running. Safe to call twice:
- * shutdown() follows a freeze() that failed after quiescing.
+ * Pairs with lunic_up(); the receiver keeps running. RX processing stops
+ * before the TX queue does: a reply the stack makes to a frame of the last
+ * poll must still reach the ring, not a stopped queue that a kexec then
+ * throws away. Safe to call twice: shutdown() follows a freeze() that
+ * failed after quiescing.
  */
 void lunic_down(struct lunic_adapter *ad)
 {
@@ -67,11 +70,11 @@ void lunic_down(struct lunic_adapter *ad)
 		return;
 	ad->up = false;
 	cancel_delayed_work_sync(&ad->kick);
-	netif_tx_disable(ad->netdev);
 	lunic_wr(ad, LUNIC_IMC, ad->ims_queues);
 	lunic_flush(ad);
 	lunic_irq_sync(ad);
 	napi_disable(&ad->napi);
+	netif_tx_disable(ad->netdev);
 }
 
 /**
@@ -84,8 +87,8 @@ void lunic_down(struct lunic_adapter *ad)
 void lunic_quiesce(struct lunic_adapter *ad)
 {
 	rtnl_lock();
-	netif_device_detach(ad->netdev);
 	lunic_down(ad);
+	netif_device_detach(ad->netdev);
 	rtnl_unlock();
 	lunic_hw_irq_mask(ad);
 	lunic_irq_sync(ad);
