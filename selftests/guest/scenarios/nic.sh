@@ -5,7 +5,8 @@
 # QEMU trace):
 #
 #   0  cold probe (reset), link up, ping, iperf3 both ways, ethtool,
-#      ring resize and MTU change; "ping window opens"; NIC preserved
+#      ring resize, MTU change, promiscuous mode; "ping window opens";
+#      NIC preserved
 #   1  retrieve (no reset), address re-applied, carrier at once, backlog
 #      answered, iperf3; "ping window closes"; record damaged at kexec
 #   2  damaged record: log line, cold probe with reset, link comes back;
@@ -18,6 +19,7 @@
 # netns: lutap0 10.99.0.1/24
 # hostbg: pinger $ROOT/selftests/lib/pinger 10.99.0.2 0.1 52:54:00:4c:55:01 lutap0
 # hostbg: iperf3 iperf3 -s -B 10.99.0.1
+# hostbg: mtu ip link set lutap0 mtu 9000
 # qemu: -netdev tap,id=n0,ifname=lutap0,script=no,downscript=no
 # qemu: -device e1000e,netdev=n0,romfile=,mac=52:54:00:4c:55:01,addr=06.0
 # image: --bin ip --bin iperf3 --bin ethtool
@@ -106,9 +108,13 @@ stage0()
 	lu_check "stage 0: ethtool -S counts received packets" \
 		sh -c "ethtool -S $IF | grep -Eq 'rx_good_packets: [1-9]'"
 	lu_check "stage 0: ring resize to 512" ethtool -G "$IF" rx 512 tx 512
-	lu_check "stage 0: MTU 9000 and back" \
-		sh -c "ip link set $IF mtu 9000 && ip link set $IF mtu 1500"
+	lu_check "stage 0: MTU 9000, 8000-byte ping, MTU 1500" \
+		sh -c "ip link set $IF mtu 9000 && ping -c 2 -s 8000 -W 2 $HOST &&
+		       ip link set $IF mtu 1500"
 	lu_check "stage 0: ping after resize" ping -c 2 -W 2 $HOST
+	lu_check "stage 0: promiscuous mode on, ping, off" \
+		sh -c "ip link set $IF promisc on && ping -c 1 -W 2 $HOST &&
+		       ip link set $IF promisc off"
 	lu_log "ping window opens"
 	sleep 2
 	lu_kexec sh -c "echo $NIC >$LU/preserve"
