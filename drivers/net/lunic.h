@@ -122,6 +122,9 @@ struct lunic_record {
 	u64 tx_ring_dma;
 };
 
+/* The record is an ABI between two kernels: no implicit padding. */
+static_assert(sizeof(struct lunic_record) == 72);
+
 /* freeze() stopped in the middle of a frame spanning several buffers */
 #define LUNIC_REC_RX_MIDFRAME	BIT(0)
 
