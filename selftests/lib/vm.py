@@ -12,8 +12,18 @@ tell the host how to run it:
   # append: ARGS      extra kernel command line
   # trace: EVENT      extra QEMU trace event or pattern (repeatable)
   # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
+  # netns: TAP ADDR   a network namespace of its own for this run, holding
+                      a tap device TAP with host address ADDR (CIDR), up;
+                      QEMU runs inside it (-netdev tap,ifname=TAP,...), so
+                      traffic never leaves it. $NETNS expands to its name
+  # hostbg: NAME CMD  a host command run in the background (inside the
+                      netns if there is one) from before the first boot
+                      until after the last; output in $LOGDIR/NAME.log.
+                      $LOGDIR and $ROOT expand. Repeatable
 An executable selftests/host/NAME, if present, runs after the VM with
-the log directory as argument and prints LUTEST lines of its own.
+the log directory as argument and prints LUTEST lines of its own. The
+background commands are stopped and the namespace deleted before it runs,
+and in any case, whatever way the run ends.
 
 Logs go to build/logs/NAME/: serial.log (console lines with host time
 stamps, all boots), trace.log (QEMU trace, all boots), qemu.log (QEMU's
@@ -104,6 +114,52 @@ def _die_with_parent():
 	ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# ---- network namespace and background helpers -----------------------------
+# A namespace is named lutest-PID-SCENARIO. The finally blocks delete it; one
+# left behind by a runner that was SIGKILLed is deleted by the next run.
+
+NETNS_PREFIX = 'lutest-'
+
+
+def _ip(*args, check=True):
+	return subprocess.run(['ip'] + list(args), check=check, capture_output=True, text=True)
+
+
+def netns_reap():
+	"""Delete namespaces of runners that no longer exist."""
+	for line in _ip('netns', 'list', check=False).stdout.splitlines():
+		name = line.split()[0] if line.split() else ''
+		m = re.match(NETNS_PREFIX + r'(\d+)-', name)
+		if m and not os.path.exists(f'/proc/{m.group(1)}'):
+			_ip('netns', 'del', name, check=False)
+
+
+def netns_create(scenario, tap, addr):
+	netns_reap()
+	name = f'{NETNS_PREFIX}{os.getpid()}-{scenario}'
+	_ip('netns', 'add', name)
+	try:
+		for args in (['link', 'set', 'lo', 'up'],
+			     ['tuntap', 'add', 'dev', tap, 'mode', 'tap'],
+			     ['addr', 'add', addr, 'dev', tap],
+			     ['link', 'set', tap, 'up']):
+			_ip('-n', name, *args)
+	except subprocess.CalledProcessError:
+		_ip('netns', 'del', name, check=False)
+		raise
+	return name
+
+
+def netns_delete(name):
+	# The tap goes with the namespace; nothing of ours may still run in
+	# it (QEMU and the background commands are stopped first).
+	_ip('netns', 'del', name, check=False)
+
+
+def in_netns(netns, cmd):
+	return (['ip', 'netns', 'exec', netns] if netns else []) + cmd
+
+
 # ---- scenarios and images ---------------------------------------------------
 
 class Scenario:
@@ -111,6 +167,7 @@ class Scenario:
 		self.name = name
 		self.path = os.path.join(SCENARIOS, name + '.sh')
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
+		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
 		with open(self.path) as f:
 			for line in f:
@@ -132,6 +189,12 @@ class Scenario:
 					self.image += shlex.split(val)
 				elif key == 'timeout':
 					self.timeout = int(val)
+				elif key == 'netns':
+					tap, addr = val.split()
+					self.netns = (tap, addr)
+				elif key == 'hostbg':
+					name, cmd = val.split(None, 1)
+					self.hostbg.append((name, cmd))
 				elif key == 'boots':
 					self.boots = int(val)
 
@@ -189,11 +252,16 @@ class Run:
 		self.ram = os.path.join(self.logdir, 'ram') if self.scn.boots > 1 else None
 		self.t0 = time.monotonic()
 		self.deadline = self.t0 + self.scn.timeout
+		self.netns, self.bg = None, []
 		try:
-			with open(os.path.join(self.logdir, 'serial.log'), 'w') as self.serial:
-				for boot in range(1, self.scn.boots + 1):
-					if not self.boot(boot):
-						break
+			try:
+				self.start_host_side()
+				with open(os.path.join(self.logdir, 'serial.log'), 'w') as self.serial:
+					for boot in range(1, self.scn.boots + 1):
+						if not self.boot(boot):
+							break
+			finally:
+				self.stop_host_side()
 			self.check_kernel_log()
 			self.host_check()
 		finally:
@@ -203,6 +271,31 @@ class Run:
 				if os.path.exists(self.disk(disk_id)):
 					os.unlink(self.disk(disk_id))
 		return self.results
+
+	def expand(self, arg):
+		return (arg.replace('$LOGDIR', self.logdir).replace('$ROOT', ROOT)
+			.replace('$NETNS', self.netns or ''))
+
+	def start_host_side(self):
+		if self.scn.netns:
+			self.netns = netns_create(self.scn.name, *self.scn.netns)
+		for name, cmd in self.scn.hostbg:
+			out = open(os.path.join(self.logdir, name + '.log'), 'w')
+			argv = in_netns(self.netns, [self.expand(a) for a in shlex.split(cmd)])
+			proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+						stderr=subprocess.STDOUT, cwd=ROOT,
+						start_new_session=True, preexec_fn=_die_with_parent)
+			out.close()
+			_live.add(proc)
+			self.bg.append(proc)
+
+	def stop_host_side(self):
+		for proc in self.bg:
+			_kill(proc)
+		self.bg = []
+		if self.netns:
+			netns_delete(self.netns)
+			self.netns = None
 
 	def disk(self, disk_id):
 		return os.path.join(self.logdir, disk_id + '.img')
@@ -229,7 +322,7 @@ class Run:
 				'-machine', 'memory-backend=ram']
 		for disk_id, _ in self.scn.disks:
 			cmd += ['-drive', f'file={self.disk(disk_id)},if=none,id={disk_id},format=raw']
-		return cmd + [a.replace('$LOGDIR', self.logdir) for a in self.scn.qemu]
+		return in_netns(self.netns, cmd + [self.expand(a) for a in self.scn.qemu])
 
 	def boot(self, boot):
 		"""One QEMU run; True if the guest printed its done marker."""

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark, not a test (scripts/bench nvme): lunvme against Debian's
+# Benchmark, not a test (scripts/bench-nvme): lunvme against Debian's
 # upstream nvme driver on the same QEMU controller, each in a fresh cold
 # boot of the same VM (QEMU 7.2 mishandles the upstream driver's shadow
 # doorbells once the controller was re-enabled, so drivers cannot take

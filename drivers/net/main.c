@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lunic: Intel 82574L driver with separate live-update paths.
+ *
+ *   probe     cold start: reset MAC and PHY, program every register the
+ *             driver relies on, put the rings in preserved memory, start
+ *             the link;
+ *   retrieve  the previous kernel froze the NIC: check that the device is
+ *             the one, and in the state, the record describes; adopt its
+ *             rings and the frames that arrived meanwhile; no reset;
+ *   freeze    kexec with the NIC preserved: stop and drain TX, mask
+ *             interrupts, leave the receiver running into preserved
+ *             buffers and write the record;
+ *   shutdown  any other reboot: stop DMA and reset, as a plain driver.
+ *
+ * Software state comes from the same helpers (sw.c) on both bind paths;
+ * only the hardware sequence differs.
+ */
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/pci_lu.h>
+#include <linux/rtnetlink.h>
+
+#include "lunic.h"
+
+#define LUNIC_RECORD_VERSION	1
+
+static int lunic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct lunic_adapter *ad;
+	u8 mac[ETH_ALEN];
+	int ret;
+
+	ad = lunic_sw_alloc(pdev);
+	if (IS_ERR(ad))
+		return PTR_ERR(ad);
+	/* Firmware or a previous kernel may have left it running. */
+	ret = lunic_hw_reset(ad);
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret, "MAC reset timed out\n");
+	ret = lunic_rings_alloc(ad, LUNIC_RING_DEFAULT, LUNIC_RING_DEFAULT);
+	if (ret)
+		return ret;
+	lunic_hw_read_mac(ad, mac);
+	eth_hw_addr_set(ad->netdev, mac);
+
+	lunic_rx_ring_init(ad);
+	lunic_tx_ring_init(ad, 0);
+	pci_set_master(pdev);
+	lunic_hw_init(ad);
+	ret = lunic_irq_setup(ad);
+	if (ret)
+		goto err_stop;
+	lunic_hw_start_link(ad);
+	lunic_hw_irq_unmask_other(ad);
+	ret = lunic_register(ad);
+	if (ret)
+		goto err_stop;
+	netdev_info(ad->netdev, "probe: reset, %pM, %s, link negotiating\n",
+		    mac, ad->msix ? "MSI-X" : ad->pdev->msi_enabled ? "MSI" : "INTx");
+	return 0;
+
+err_stop:
+	lunic_hw_irq_mask(ad);
+	lunic_hw_stop_dma(ad);
+	pci_clear_master(pdev);
+	return ret;
+}
+
+static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
+			  const void *data, size_t len)
+{
+	const struct lunic_record *rec = data;
+	ktime_t start = ktime_get();
+	struct lunic_adapter *ad;
+	unsigned int waiting;
+	int ret;
+
+	if (len != sizeof(*rec)) {
+		pci_err(pdev, "retrieve: record of %zu bytes, expected %zu\n",
+			len, sizeof(*rec));
+		return -EINVAL;
+	}
+	ad = lunic_sw_alloc(pdev);
+	if (IS_ERR(ad))
+		return PTR_ERR(ad);
+	ret = lunic_record_check(ad, rec);
+	if (ret)
+		return ret;
+	ret = lunic_rings_restore(ad, rec);
+	if (ret)
+		return ret;
+	eth_hw_addr_set(ad->netdev, rec->mac);
+	ad->netdev->mtu = rec->mtu;
+	ad->rctl = rec->rctl;
+	ad->rx.next_to_clean = rec->rx_next_to_clean;
+	ad->rx.discard = rec->flags & LUNIC_REC_RX_MIDFRAME;
+	lunic_tx_ring_init(ad, rec->tdt);
+
+	/* DMA resumes here: frames queued during the update land in the
+	 * preserved buffers and wait there for NAPI.
+	 */
+	pci_set_master(pdev);
+	ret = lunic_irq_setup(ad);
+	if (ret)
+		return ret;
+	/* STATUS.LU was checked: the link never went down, no renegotiation. */
+	netif_carrier_on(ad->netdev);
+	lunic_hw_irq_unmask_other(ad);
+	ret = lunic_register(ad);
+	if (ret) {
+		lunic_hw_irq_mask(ad);
+		return ret;
+	}
+	waiting = (lunic_rd(ad, LUNIC_RDH) + rec->rx_count -
+		   rec->rx_next_to_clean) % rec->rx_count;
+	netdev_info(ad->netdev, "retrieve: %pM adopted without reset, %u frames waiting, carrier on after %lld us\n",
+		    rec->mac, waiting, ktime_us_delta(ktime_get(), start));
+	return 0;
+}
+
+static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
+{
+	struct lunic_adapter *ad = pci_get_drvdata(pdev);
+	struct lunic_record *rec = data;
+	int ret;
+
+	lunic_quiesce(ad);
+	ret = lunic_tx_drain(ad);
+	if (ret) {
+		pci_err(pdev, "freeze: TX ring did not drain (TDH %u TDT %u)\n",
+			lunic_rd(ad, LUNIC_TDH), lunic_rd(ad, LUNIC_TDT));
+		return ret;
+	}
+	lunic_tx_clean_all(ad);
+
+	memset(rec, 0, sizeof(*rec));
+	ether_addr_copy(rec->mac, ad->netdev->dev_addr);
+	rec->mtu = ad->netdev->mtu;
+	rec->rctl = lunic_rd(ad, LUNIC_RCTL);
+	rec->tctl = lunic_rd(ad, LUNIC_TCTL);
+	rec->rx_count = ad->rx.count;
+	rec->tx_count = ad->tx.count;
+	rec->rx_next_to_clean = ad->rx.next_to_clean;
+	rec->rdt = lunic_rd(ad, LUNIC_RDT);
+	rec->tdt = lunic_rd(ad, LUNIC_TDT);
+	if (ad->rx.skb || ad->rx.discard)
+		rec->flags |= LUNIC_REC_RX_MIDFRAME;
+	rec->rx_ring_dma = ad->rx.dma;
+	rec->rx_bufs_dma = ad->rx.bufs_dma;
+	rec->tx_ring_dma = ad->tx.dma;
+	lunic_rx_drop_partial(ad);
+	*len = sizeof(*rec);
+	netdev_info(ad->netdev, "freeze: TX drained, interrupts masked, receiver left running (RDH %u RDT %u)\n",
+		    lunic_rd(ad, LUNIC_RDH), rec->rdt);
+	return 0;
+}
+
+static void lunic_shutdown(struct pci_dev *pdev)
+{
+	struct lunic_adapter *ad = pci_get_drvdata(pdev);
+
+	lunic_quiesce(ad);
+	/* The 82574 keeps receiving until RCTL.EN is cleared. */
+	lunic_hw_stop_dma(ad);
+	lunic_hw_reset(ad);
+	pci_clear_master(pdev);
+	/* Wake-on-LAN is not supported: never arm PME. */
+	pci_wake_from_d3(pdev, false);
+	netdev_info(ad->netdev, "shutdown: DMA stopped, reset\n");
+}
+
+static void lunic_remove(struct pci_dev *pdev)
+{
+	struct lunic_adapter *ad = pci_get_drvdata(pdev);
+
+	unregister_netdev(ad->netdev);
+	lunic_hw_irq_mask(ad);
+	lunic_irq_sync(ad);
+	lunic_hw_stop_dma(ad);
+	pci_clear_master(pdev);
+	lunic_tx_clean_all(ad);
+	lunic_rx_drop_partial(ad);
+	lunic_rings_free(ad);
+	/* netdev, interrupts and the BAR mapping are device-managed. */
+}
+
+/* Is the record itself sane, before any of it is compared or used? */
+static const char *lunic_record_bad(const struct lunic_record *rec)
+{
+	if (!is_valid_ether_addr(rec->mac))
+		return "invalid MAC address";
+	if (rec->rx_count < LUNIC_RING_MIN || rec->rx_count > LUNIC_RING_MAX ||
+	    rec->rx_count % 8 || rec->tx_count < LUNIC_RING_MIN ||
+	    rec->tx_count > LUNIC_RING_MAX || rec->tx_count % 8)
+		return "ring sizes out of range";
+	if (rec->rx_next_to_clean >= rec->rx_count ||
+	    rec->rdt >= rec->rx_count || rec->tdt >= rec->tx_count)
+		return "ring index out of range";
+	if (rec->mtu < ETH_MIN_MTU || rec->mtu > LUNIC_MAX_MTU)
+		return "MTU out of range";
+	return NULL;
+}
+
+struct lunic_reg_check {
+	const char *name;
+	u32 reg;
+	u32 mask;
+	u32 want;
+};
+
+/**
+ * lunic_record_check() - is the NIC the one, and in the state, freeze() left?
+ * @ad: adapter, registers mapped, nothing else touched
+ * @rec: the record
+ *
+ * A device that was reset, reprogrammed or replaced since the record was
+ * written fails one of these; retrieve() then refuses and the core falls
+ * back to probe(), which resets it.
+ *
+ * Return: 0, or -ENODEV / -ESTALE / -EINVAL with the reason logged.
+ */
+int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
+{
+	const struct lunic_reg_check checks[] = {
+		{ "STATUS.LU", LUNIC_STATUS, LUNIC_STATUS_LU, LUNIC_STATUS_LU },
+		{ "RCTL", LUNIC_RCTL, ~0U, rec->rctl },
+		{ "RCTL.EN", LUNIC_RCTL, LUNIC_RCTL_EN, LUNIC_RCTL_EN },
+		{ "TCTL.EN", LUNIC_TCTL, LUNIC_TCTL_EN, LUNIC_TCTL_EN },
+		{ "RDBAL", LUNIC_RDBAL, ~0U, lower_32_bits(rec->rx_ring_dma) },
+		{ "RDBAH", LUNIC_RDBAH, ~0U, upper_32_bits(rec->rx_ring_dma) },
+		{ "RDLEN", LUNIC_RDLEN, ~0U, rec->rx_count * 16 },
+		{ "RDT", LUNIC_RDT, ~0U, rec->rdt },
+		{ "TDBAL", LUNIC_TDBAL, ~0U, lower_32_bits(rec->tx_ring_dma) },
+		{ "TDBAH", LUNIC_TDBAH, ~0U, upper_32_bits(rec->tx_ring_dma) },
+		{ "TDLEN", LUNIC_TDLEN, ~0U, rec->tx_count * 16 },
+		{ "TDH", LUNIC_TDH, ~0U, rec->tdt },
+		{ "TDT", LUNIC_TDT, ~0U, rec->tdt },
+	};
+	struct pci_dev *pdev = ad->pdev;
+	const char *why = lunic_record_bad(rec);
+	u8 mac[ETH_ALEN];
+	unsigned int i;
+	u32 val;
+
+	if (why) {
+		pci_err(pdev, "retrieve: record refused: %s\n", why);
+		return -EINVAL;
+	}
+	if (lunic_rd(ad, LUNIC_STATUS) == ~0U) {
+		pci_err(pdev, "retrieve: device reads all-ones: gone or not responding\n");
+		return -ENODEV;
+	}
+	lunic_hw_get_mac(ad, mac);
+	if (!ether_addr_equal(mac, rec->mac)) {
+		pci_err(pdev, "retrieve: MAC address %pM, record says %pM: not the NIC that was frozen\n",
+			mac, rec->mac);
+		return -ENODEV;
+	}
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		val = lunic_rd(ad, checks[i].reg) & checks[i].mask;
+		if (val == checks[i].want)
+			continue;
+		pci_err(pdev, "retrieve: %s is %#x, record says %#x: device was reset or reprogrammed\n",
+			checks[i].name, val, checks[i].want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static const struct pci_device_id lunic_ids[] = {
+	{ PCI_VDEVICE(INTEL, 0x10d3) },	/* 82574L */
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, lunic_ids);
+
+static struct pci_lu_driver lunic_driver = {
+	.driver = {
+		.name = LUNIC_NAME,
+		.id_table = lunic_ids,
+	},
+	.probe = lunic_probe,
+	.retrieve = lunic_retrieve,
+	.freeze = lunic_freeze,
+	.shutdown = lunic_shutdown,
+	.remove = lunic_remove,
+	.record_version = LUNIC_RECORD_VERSION,
+};
+module_pci_lu_driver(lunic_driver);
+
+MODULE_DESCRIPTION("Intel 82574L Ethernet driver that survives a kexec live update");
+MODULE_LICENSE("GPL");

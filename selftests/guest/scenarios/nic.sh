@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lunic driver on QEMU's e1000e, with the host pinging the guest at
+# 10 Hz through a live update (selftests/host/nic checks the pings and the
+# QEMU trace):
+#
+#   0  cold probe (reset), link up, ping, iperf3 both ways, ethtool,
+#      ring resize, MTU change, promiscuous mode; "ping window opens";
+#      NIC preserved
+#   1  retrieve (no reset), address re-applied, carrier at once, backlog
+#      answered, iperf3; "ping window closes"; record damaged at kexec
+#   2  damaged record: log line, cold probe with reset, link comes back;
+#      NIC preserved, kexec
+#   3  a kernel without live update reboots: QEMU resets the NIC, the
+#      record stays in RAM
+#   boot 2: the driver's own check refuses the stale record (the device
+#      was reset), cold probe, link comes back
+#
+# netns: lutap0 10.99.0.1/24
+# hostbg: pinger $ROOT/selftests/lib/pinger 10.99.0.2 0.1 52:54:00:4c:55:01 lutap0
+# hostbg: iperf3 iperf3 -s -B 10.99.0.1
+# hostbg: mtu ip link set lutap0 mtu 9000
+# qemu: -netdev tap,id=n0,ifname=lutap0,script=no,downscript=no
+# qemu: -device e1000e,netdev=n0,romfile=,mac=52:54:00:4c:55:01,addr=06.0
+# image: --bin ip --bin iperf3 --bin ethtool
+# boots: 2
+# timeout: 300
+
+. /lu/lib.sh
+
+NIC=0000:00:06.0
+HOST=10.99.0.1
+GUEST=10.99.0.2
+LU=/sys/kernel/pci_liveupdate
+FAULT=/sys/kernel/debug/pci_liveupdate/fault
+REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
+
+load()
+{
+	insmod /lu/modules/pci_lu.ko region="$REGION" &&
+		insmod /lu/modules/lunic.ko
+}
+
+iface()
+{
+	ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1
+}
+
+# wait_carrier TENTHS: carrier within TENTHS tenths of a second?
+wait_carrier()
+{
+	local i=0
+	while [ $i -lt "$1" ]; do
+		[ "$(cat /sys/class/net/$IF/carrier 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# The address goes on before the link: frames that waited in the ring
+# through the update then find it when NAPI starts.
+net_up()
+{
+	ip addr add $GUEST/24 dev "$IF" && ip link set "$IF" up
+}
+
+iperf()
+{
+	local out
+	out=$(iperf3 -c $HOST -t 2 -f m "$@" 2>&1)
+	local rc=$?
+	lu_log "$(printf '%s\n' "$out" | grep -E 'sender|receiver' | tail -n 2)"
+	return $rc
+}
+
+check_driver()
+{
+	local drv
+	drv=$(basename "$(readlink /sys/bus/pci/devices/$NIC/driver)")
+	if [ "$drv" = lunic ]; then
+		lu_ok "stage $STAGE: the NIC is bound to lunic"
+	else
+		lu_fail "stage $STAGE: the NIC is bound to lunic" "bound to '$drv'"
+	fi
+}
+
+traffic()
+{
+	lu_check "stage $STAGE: ping the host" ping -c 3 -W 2 $HOST
+	lu_check "stage $STAGE: iperf3 guest to host" iperf
+	lu_check "stage $STAGE: iperf3 host to guest" iperf -R
+}
+
+stage0()
+{
+	lu_check "stage 0: modules load" load || exit 1
+	check_driver
+	lu_expect_dmesg "stage 0: cold probe resets the NIC" "lunic .*probe: reset"
+	IF=$(iface)
+	lu_check "stage 0: address and link up" net_up
+	lu_check "stage 0: link comes up after autonegotiation" wait_carrier 100
+	traffic
+	lu_check "stage 0: ethtool -i names the driver" \
+		sh -c "ethtool -i $IF | grep -q 'driver: lunic'"
+	lu_check "stage 0: ethtool reports the link" \
+		sh -c "ethtool $IF | grep -q 'Speed: 1000Mb/s'"
+	lu_check "stage 0: ethtool -S counts received packets" \
+		sh -c "ethtool -S $IF | grep -Eq 'rx_good_packets: [1-9]'"
+	lu_check "stage 0: ring resize to 512" ethtool -G "$IF" rx 512 tx 512
+	lu_check "stage 0: MTU 9000, 8000-byte ping, MTU 1500" \
+		sh -c "ip link set $IF mtu 9000 && ping -c 2 -s 8000 -W 2 $HOST &&
+		       ip link set $IF mtu 1500"
+	lu_check "stage 0: ping after resize" ping -c 2 -W 2 $HOST
+	lu_check "stage 0: promiscuous mode on, ping, off" \
+		sh -c "ip link set $IF promisc on && ping -c 1 -W 2 $HOST &&
+		       ip link set $IF promisc off"
+	lu_log "ping window opens"
+	sleep 2
+	lu_kexec sh -c "echo $NIC >$LU/preserve"
+}
+
+stage1()
+{
+	lu_check "stage 1: modules load" load || exit 1
+	check_driver
+	lu_expect_dmesg "stage 1: NIC retrieved without reset" \
+		"lunic .*retrieve: .* adopted without reset"
+	lu_expect_dmesg "stage 1: core reports the retrieve" \
+		"$NIC: retrieved from live update"
+	IF=$(iface)
+	lu_check "stage 1: address re-applied, link up" net_up
+	lu_check "stage 1: carrier at once" wait_carrier 1
+	lu_check "stage 1: ring size kept (512)" \
+		sh -c "ethtool -g $IF | grep -A4 Current | grep -q 'RX:.*512'"
+	sleep 3
+	traffic
+	lu_log "ping window closes"
+	lu_check "stage 1: arm fault record-crc" sh -c "echo 'record-crc $NIC' >$FAULT"
+	lu_kexec sh -c "echo $NIC >$LU/preserve"
+}
+
+stage2()
+{
+	lu_check "stage 2: modules load" load || exit 1
+	lu_expect_dmesg "stage 2: damaged record logged" \
+		"claims $NIC\): record CRC mismatch; dropped"
+	lu_expect_dmesg "stage 2: cold probe resets the NIC" "lunic .*probe: reset"
+	check_driver
+	IF=$(iface)
+	lu_check "stage 2: address and link up" net_up
+	lu_check "stage 2: link comes back" wait_carrier 100
+	lu_check "stage 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
+	lu_kexec sh -c "echo $NIC >$LU/preserve"
+}
+
+boot2()
+{
+	lu_check "boot 2: modules load" load || exit 1
+	lu_expect_dmesg "boot 2: stale record found in RAM" \
+		"incoming handover: generation [0-9]+, 1 device"
+	lu_expect_dmesg "boot 2: driver sees the NIC was reset" \
+		"lunic $NIC: retrieve: .* device was reset or reprogrammed"
+	lu_expect_dmesg "boot 2: core falls back to probe" \
+		"$NIC: retrieve failed \(-ESTALE\); cold probe with reset"
+	lu_expect_dmesg "boot 2: cold probe resets the NIC" "lunic .*probe: reset"
+	IF=$(iface)
+	lu_check "boot 2: address and link up" net_up
+	lu_check "boot 2: link comes back" wait_carrier 100
+	lu_check "boot 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
+}
+
+case $BOOT.$STAGE in
+1.0) stage0 ;;
+1.1) stage1 ;;
+1.2) stage2 ;;
+1.3)
+	lu_log "a kernel without live update: ordinary reboot"
+	lu_reboot
+	;;
+2.0) boot2 ;;
+*) lu_fail "boot $BOOT stage $STAGE" "no such stage" ;;
+esac
