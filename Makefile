@@ -17,7 +17,8 @@ else
 KVER ?= $(shell scripts/kernel-version)
 KDIR ?= /lib/modules/$(KVER)/build
 # Out of tree, Kconfig is not consulted: select what an in-tree y/m would.
-LU_CONFIG := CONFIG_PCI_LIVEUPDATE=m CONFIG_PCI_LIVEUPDATE_FAULT_INJECT=y
+LU_CONFIG := CONFIG_PCI_LIVEUPDATE=m CONFIG_PCI_LIVEUPDATE_FAULT_INJECT=y \
+	     CONFIG_NVME_LIVEUPDATE=m CONFIG_LUNIC=m
 LU_DEFS := -DCONFIG_PCI_LIVEUPDATE_MODULE -DCONFIG_PCI_LIVEUPDATE_FAULT_INJECT
 # nvme-core's private header, extracted from linux-source of the same version.
 LU_NVME_HOST := $(CURDIR)/build/nvme-host
