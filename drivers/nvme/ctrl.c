@@ -108,7 +108,15 @@ static int lunvme_alloc_resources(struct lunvme_dev *dev)
 	dev->prp_pool = dma_pool_create("lunvme prp", &pdev->dev,
 					NVME_CTRL_PAGE_SIZE,
 					NVME_CTRL_PAGE_SIZE, 0);
-	return dev->prp_pool ? 0 : -ENOMEM;
+	dev->sg_pool = mempool_create_kmalloc_pool(1, LUNVME_MAX_SEGS *
+						   sizeof(struct scatterlist));
+	return dev->prp_pool && dev->sg_pool ? 0 : -ENOMEM;
+}
+
+static void lunvme_free_resources(struct lunvme_dev *dev)
+{
+	mempool_destroy(dev->sg_pool);
+	dma_pool_destroy(dev->prp_pool);
 }
 
 /**
@@ -160,7 +168,7 @@ struct lunvme_dev *lunvme_alloc(struct pci_dev *pdev)
 	return dev;
 
 out_put:
-	dma_pool_destroy(dev->prp_pool);
+	lunvme_free_resources(dev);
 	nvme_put_ctrl(&dev->ctrl);
 	return ERR_PTR(ret);
 }
@@ -332,7 +340,7 @@ void lunvme_teardown(struct lunvme_dev *dev)
 	if (dev->ctrl.admin_tagset)
 		nvme_remove_admin_tag_set(&dev->ctrl);
 	lunvme_queues_free(dev);
-	dma_pool_destroy(dev->prp_pool);
+	lunvme_free_resources(dev);
 	nvme_uninit_ctrl(&dev->ctrl);
 	nvme_put_ctrl(&dev->ctrl);
 }

@@ -105,12 +105,42 @@ static void lunvme_unmap_data(struct lunvme_dev *dev, struct request *req)
 {
 	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
 
+	if (iod->dma_len) {
+		dma_unmap_page(&dev->pdev->dev, iod->dma, iod->dma_len,
+			       rq_dma_dir(req));
+		iod->dma_len = 0;
+		return;
+	}
 	if (iod->prp_list)
 		dma_pool_free(dev->prp_pool, iod->prp_list, iod->prp_dma);
 	iod->prp_list = NULL;
 	if (iod->nents)
 		dma_unmap_sgtable(&dev->pdev->dev, &iod->sgt, rq_dma_dir(req), 0);
 	iod->nents = 0;
+	if (iod->sgt.sgl)
+		mempool_free(iod->sgt.sgl, dev->sg_pool);
+	iod->sgt.sgl = NULL;
+}
+
+/*
+ * One segment within two controller pages - every 4 KiB I/O: PRP1 and
+ * PRP2 come straight from the bio_vec, without a scatterlist.
+ */
+static blk_status_t lunvme_map_simple(struct lunvme_dev *dev,
+				      struct request *req, struct bio_vec *bv)
+{
+	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
+	unsigned int first = NVME_CTRL_PAGE_SIZE -
+			     (bv->bv_offset & (NVME_CTRL_PAGE_SIZE - 1));
+
+	iod->dma = dma_map_bvec(&dev->pdev->dev, bv, rq_dma_dir(req), 0);
+	if (dma_mapping_error(&dev->pdev->dev, iod->dma))
+		return BLK_STS_RESOURCE;
+	iod->dma_len = bv->bv_len;
+	iod->cmd.rw.dptr.prp1 = cpu_to_le64(iod->dma);
+	if (bv->bv_len > first)
+		iod->cmd.rw.dptr.prp2 = cpu_to_le64(iod->dma + first);
+	return BLK_STS_OK;
 }
 
 static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
@@ -120,20 +150,36 @@ static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
 	blk_status_t ret;
 	int rc;
 
-	iod->sgt.sgl = iod->sg;
-	sg_init_table(iod->sg, blk_rq_nr_phys_segments(req));
-	iod->sgt.orig_nents = blk_rq_map_sg(req->q, req, iod->sg);
-	if (!iod->sgt.orig_nents)
-		return BLK_STS_IOERR;
+	if (blk_rq_nr_phys_segments(req) == 1) {
+		struct bio_vec bv = req_bvec(req);
+
+		if ((bv.bv_offset & (NVME_CTRL_PAGE_SIZE - 1)) + bv.bv_len <=
+		    2 * NVME_CTRL_PAGE_SIZE)
+			return lunvme_map_simple(dev, req, &bv);
+	}
+
+	iod->sgt.sgl = mempool_alloc(dev->sg_pool, GFP_ATOMIC);
+	if (!iod->sgt.sgl)
+		return BLK_STS_RESOURCE;
+	sg_init_table(iod->sgt.sgl, blk_rq_nr_phys_segments(req));
+	iod->sgt.orig_nents = blk_rq_map_sg(req->q, req, iod->sgt.sgl);
+	if (!iod->sgt.orig_nents) {
+		ret = BLK_STS_IOERR;
+		goto out_unmap;
+	}
 	rc = dma_map_sgtable(&dev->pdev->dev, &iod->sgt, rq_dma_dir(req),
 			     DMA_ATTR_NO_WARN);
-	if (rc)
-		return rc == -ENOMEM ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+	if (rc) {
+		ret = rc == -ENOMEM ? BLK_STS_RESOURCE : BLK_STS_IOERR;
+		goto out_unmap;
+	}
 	iod->nents = iod->sgt.nents;
 
 	ret = lunvme_setup_prps(dev, iod, blk_rq_payload_bytes(req));
-	if (ret)
-		lunvme_unmap_data(dev, req);
+	if (!ret)
+		return BLK_STS_OK;
+out_unmap:
+	lunvme_unmap_data(dev, req);
 	return ret;
 }
 
@@ -155,6 +201,10 @@ static blk_status_t lunvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (ret)
 		return ret;
 	iod->aborted = false;
+	iod->nents = 0;
+	iod->dma_len = 0;
+	iod->prp_list = NULL;
+	iod->sgt.sgl = NULL;
 	if (blk_rq_nr_phys_segments(req)) {
 		ret = lunvme_map_data(dev, req);
 		if (ret) {

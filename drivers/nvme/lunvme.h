@@ -15,6 +15,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/dmapool.h>
+#include <linux/mempool.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
 #include <linux/pci_lu.h>
@@ -51,16 +52,22 @@ struct lunvme_queue {
 	bool irq;		/* handler requested */
 };
 
-/* Per-request data, after struct nvme_request as nvme-core wants. */
+/*
+ * Per-request data, after struct nvme_request as nvme-core wants. Kept
+ * small: blk-mq allocates one per tag, a thousand per queue. Data of one
+ * segment is mapped directly (dma, dma_len); longer requests borrow a
+ * scatterlist from sg_pool.
+ */
 struct lunvme_iod {
 	struct nvme_request req;
 	struct nvme_command cmd;
 	bool aborted;
 	int nents;		/* mapped scatterlist entries */
+	dma_addr_t dma;		/* single segment mapping */
+	u32 dma_len;		/* its length, 0 if none */
 	__le64 *prp_list;
 	dma_addr_t prp_dma;
 	struct sg_table sgt;
-	struct scatterlist sg[LUNVME_MAX_SEGS];
 };
 
 struct lunvme_dev {
@@ -75,6 +82,7 @@ struct lunvme_dev {
 	struct blk_mq_tag_set admin_tagset;
 	struct blk_mq_tag_set tagset;
 	struct dma_pool *prp_pool;
+	mempool_t *sg_pool;		/* scatterlists of LUNVME_MAX_SEGS */
 	atomic_t aer_outstanding;	/* AERs the controller holds */
 	bool frozen;			/* freeze() ran: submit nothing */
 	struct mutex shutdown_lock;	/* lunvme_stop() */
