@@ -339,6 +339,7 @@ void lunvme_teardown(struct lunvme_dev *dev)
 		nvme_remove_io_tag_set(&dev->ctrl);
 	if (dev->ctrl.admin_tagset)
 		nvme_remove_admin_tag_set(&dev->ctrl);
+	lunvme_dbbuf_free(dev);
 	lunvme_queues_free(dev);
 	lunvme_free_resources(dev);
 	nvme_uninit_ctrl(&dev->ctrl);

@@ -7,6 +7,7 @@
  * ctrl.c    software state shared by probe and retrieve, nvme_ctrl_ops,
  *           controller bring-up and reset
  * queue.c   queue memory, doorbells, completion queues and interrupts
+ * dbbuf.c   shadow doorbells (Doorbell Buffer Config)
  * io.c      blk-mq operations and PRP mapping
  * record.c  the handover record: what freeze writes, what retrieve checks
  */
@@ -27,7 +28,7 @@
 #define LUNVME_MAX_SEGS		128	/* one PRP list page */
 #define LUNVME_MAX_BYTES	(LUNVME_MAX_SEGS * NVME_CTRL_PAGE_SIZE)
 #define LUNVME_AER_CID		NVME_AQ_BLK_MQ_DEPTH
-#define LUNVME_RECORD_VERSION	1
+#define LUNVME_RECORD_VERSION	2
 
 struct lunvme_dev;
 
@@ -39,6 +40,10 @@ struct lunvme_queue {
 	dma_addr_t sq_dma;
 	dma_addr_t cq_dma;
 	u32 __iomem *q_db;	/* SQ tail doorbell; CQ head follows */
+	__le32 *dbbuf_sq_db;	/* shadow doorbells, NULL when off */
+	__le32 *dbbuf_cq_db;
+	__le32 *dbbuf_sq_ei;	/* the controller's event indices */
+	__le32 *dbbuf_cq_ei;
 	spinlock_t sq_lock;	/* sq_tail and the SQ doorbell */
 	spinlock_t cq_lock;	/* cq_head, cq_phase: IRQ vs polling */
 	u16 qid;
@@ -83,6 +88,10 @@ struct lunvme_dev {
 	struct blk_mq_tag_set tagset;
 	struct dma_pool *prp_pool;
 	mempool_t *sg_pool;		/* scatterlists of LUNVME_MAX_SEGS */
+	__le32 *dbbuf_dbs;		/* shadow doorbell page */
+	__le32 *dbbuf_eis;		/* event index page */
+	dma_addr_t dbbuf_dbs_dma;
+	dma_addr_t dbbuf_eis_dma;
 	atomic_t aer_outstanding;	/* AERs the controller holds */
 	bool frozen;			/* freeze() ran: submit nothing */
 	struct mutex shutdown_lock;	/* lunvme_stop() */
@@ -120,6 +129,13 @@ void lunvme_sq_push(struct lunvme_queue *q, struct nvme_command *cmd,
 		    bool ring);
 void lunvme_sq_ring(struct lunvme_queue *q);
 bool lunvme_poll_cq(struct lunvme_queue *q);
+
+/* dbbuf.c */
+void lunvme_dbbuf_enable(struct lunvme_dev *dev);
+int lunvme_dbbuf_restore(struct lunvme_dev *dev, u64 dbs, u64 eis);
+void lunvme_dbbuf_detach(struct lunvme_queue *q);
+void lunvme_dbbuf_free(struct lunvme_dev *dev);
+bool lunvme_dbbuf_update(u16 value, __le32 *db, __le32 *ei);
 
 /* io.c */
 extern const struct blk_mq_ops lunvme_admin_mq_ops;

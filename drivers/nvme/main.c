@@ -91,6 +91,7 @@ int lunvme_cold_start(struct lunvme_dev *dev)
 	ret = lunvme_create_io_queues(dev);
 	if (ret)
 		return ret;
+	lunvme_dbbuf_enable(dev);
 	return lunvme_start_io(dev);
 }
 
@@ -105,8 +106,9 @@ static int lunvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = lunvme_cold_start(dev);
 	if (ret)
 		goto out_teardown;
-	dev_info(dev->ctrl.device, "cold start: %u I/O queues of %u entries\n",
-		 dev->nr_queues - 1, dev->io_depth);
+	dev_info(dev->ctrl.device, "cold start: %u I/O queues of %u entries%s\n",
+		 dev->nr_queues - 1, dev->io_depth,
+		 dev->dbbuf_dbs ? ", shadow doorbells" : "");
 	return 0;
 
 out_teardown:
@@ -163,8 +165,9 @@ static int lunvme_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 	ret = lunvme_start_io(dev);
 	if (ret)
 		goto out_teardown;
-	dev_info(dev->ctrl.device, "retrieved running controller: %u I/O queues, no reset\n",
-		 dev->nr_queues - 1);
+	dev_info(dev->ctrl.device, "retrieved running controller: %u I/O queues%s, no reset\n",
+		 dev->nr_queues - 1,
+		 dev->dbbuf_dbs ? ", shadow doorbells" : "");
 	return 0;
 
 out_teardown:

@@ -43,6 +43,7 @@ void lunvme_queue_reset(struct lunvme_queue *q)
 	q->cq_head = 0;
 	q->cq_phase = 1;
 	memset(q->cqes, 0, lunvme_cq_bytes(q->depth));
+	lunvme_dbbuf_detach(q);
 }
 
 /**
@@ -212,6 +213,14 @@ void lunvme_io_queues_delete(struct lunvme_dev *dev)
 	}
 }
 
+/* Context: q->sq_lock held. */
+static void lunvme_write_sq_db(struct lunvme_queue *q)
+{
+	if (lunvme_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei))
+		writel(q->sq_tail, q->q_db);
+	q->sq_db = q->sq_tail;
+}
+
 /**
  * lunvme_sq_push() - copy a command into the submission queue
  * @q: queue
@@ -227,10 +236,8 @@ void lunvme_sq_push(struct lunvme_queue *q, struct nvme_command *cmd,
 	memcpy(&q->sqes[q->sq_tail], cmd, sizeof(*cmd));
 	if (++q->sq_tail == q->depth)
 		q->sq_tail = 0;
-	if (ring) {
-		writel(q->sq_tail, q->q_db);
-		q->sq_db = q->sq_tail;
-	}
+	if (ring)
+		lunvme_write_sq_db(q);
 	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 
@@ -239,10 +246,28 @@ void lunvme_sq_ring(struct lunvme_queue *q)
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->sq_lock, flags);
-	if (q->sq_db != q->sq_tail) {
-		writel(q->sq_tail, q->q_db);
-		q->sq_db = q->sq_tail;
-	}
+	if (q->sq_db != q->sq_tail)
+		lunvme_write_sq_db(q);
+	spin_unlock_irqrestore(&q->sq_lock, flags);
+}
+
+/*
+ * A shadow doorbell update is only seen if the controller reads it after
+ * the driver wrote it, which the event index protocol guarantees when
+ * both sides order their accesses. An emulator that does not (QEMU 7.2
+ * with single-threaded TCG drops the guest's barriers) can miss one and
+ * sit idle with commands in the queue. Every completion reports how far
+ * the controller fetched: if that is short of what was published, ring
+ * the MMIO doorbell, which is always allowed.
+ */
+static void lunvme_sq_check_fetched(struct lunvme_queue *q, u16 sq_head)
+{
+	unsigned long flags;
+
+	if (!q->dbbuf_sq_db || sq_head == READ_ONCE(q->sq_db))
+		return;
+	spin_lock_irqsave(&q->sq_lock, flags);
+	writel(q->sq_db, q->q_db);
 	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 
@@ -256,21 +281,28 @@ static bool lunvme_cqe_pending(struct lunvme_queue *q)
 /* Context: q->cq_lock held. */
 static bool lunvme_process_cq(struct lunvme_queue *q)
 {
+	u16 sq_head = 0;
 	bool found = false;
 
 	while (lunvme_cqe_pending(q)) {
+		struct nvme_completion *cqe = &q->cqes[q->cq_head];
+
 		/* The phase bit is written last: read the entry after it. */
 		dma_rmb();
-		lunvme_complete_cqe(q, &q->cqes[q->cq_head]);
+		sq_head = le16_to_cpu(cqe->sq_head);
+		lunvme_complete_cqe(q, cqe);
 		if (++q->cq_head == q->depth) {
 			q->cq_head = 0;
 			q->cq_phase ^= 1;
 		}
 		found = true;
 	}
-	if (found)
+	if (!found)
+		return false;
+	if (lunvme_dbbuf_update(q->cq_head, q->dbbuf_cq_db, q->dbbuf_cq_ei))
 		writel(q->cq_head, q->q_db + q->dev->db_stride);
-	return found;
+	lunvme_sq_check_fetched(q, sq_head);
+	return true;
 }
 
 /**

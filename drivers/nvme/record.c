@@ -33,11 +33,13 @@ struct lunvme_record {
 	u32 irq_type;			/* PCI_IRQ_MSIX, _MSI or _INTX */
 	u32 aer_outstanding;
 	u32 reserved;
+	u64 dbbuf_dbs;			/* shadow doorbell pages, 0 if off */
+	u64 dbbuf_eis;
 	struct lunvme_rec_queue q[LUNVME_MAX_IO_QUEUES + 1];
 };
 
 static_assert(sizeof(struct lunvme_rec_queue) == 16);
-static_assert(sizeof(struct lunvme_record) == 72 + 16 * (LUNVME_MAX_IO_QUEUES + 1));
+static_assert(sizeof(struct lunvme_record) == 88 + 16 * (LUNVME_MAX_IO_QUEUES + 1));
 
 /* Log why the controller is not adopted; the core then cold-probes it. */
 static __printf(2, 3) int lunvme_refuse(struct lunvme_dev *dev,
@@ -133,7 +135,7 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *data)
 	dev->nr_queues = rec->nr_queues;
 	dev->io_depth = rec->nr_queues > 1 ? rec->q[1].depth : LUNVME_IO_DEPTH;
 	atomic_set(&dev->aer_outstanding, rec->aer_outstanding);
-	return 0;
+	return lunvme_dbbuf_restore(dev, rec->dbbuf_dbs, rec->dbbuf_eis);
 }
 
 /**
@@ -195,6 +197,8 @@ int lunvme_record_write(struct lunvme_dev *dev, void *data, size_t *len)
 	rec->nr_vecs = dev->nr_vecs;
 	rec->irq_type = lunvme_irq_type(dev->pdev);
 	rec->aer_outstanding = atomic_read(&dev->aer_outstanding);
+	rec->dbbuf_dbs = dev->dbbuf_dbs_dma;
+	rec->dbbuf_eis = dev->dbbuf_eis_dma;
 	for (qid = 0; qid < dev->nr_queues; qid++) {
 		const struct lunvme_queue *q = &dev->queues[qid];
 

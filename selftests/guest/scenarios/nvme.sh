@@ -19,6 +19,7 @@
 # disk: d1 64M
 # image: --kmod nvme-core --bin fio --bin nvme
 # trace: pci_nvme_rw_complete_cb
+# trace: pci_nvme_dbbuf_config
 # timeout: 900
 
 . /lu/lib.sh
@@ -152,8 +153,8 @@ $((UPDATES + 1)))
 *)
 	lu_check "stage $STAGE: modules load" load || exit 1
 	sets
-	lu_expect_dmesg "stage $STAGE: retrieved" \
-		"nvme nvme0: retrieved running controller"
+	lu_expect_dmesg "stage $STAGE: retrieved, shadow doorbells adopted" \
+		"nvme nvme0: retrieved running controller: .*shadow doorbells"
 	if dmesg | grep -q "nvme nvme0: cold start"; then
 		lu_fail "stage $STAGE: no cold start" "the controller was probed"
 	else
