@@ -81,7 +81,9 @@ static void lunvme_reset_work(struct work_struct *work)
 
 	if (nvme_ctrl_state(&dev->ctrl) != NVME_CTRL_RESETTING)
 		return;
-	lunvme_stop(dev, false);
+	/* Unless the timeout handler disabled it already. */
+	if (dev->ctrl.ctrl_config & NVME_CC_ENABLE)
+		lunvme_stop(dev, false);
 	ret = lunvme_cold_start(dev);
 	if (ret) {
 		dev_err(dev->ctrl.device, "reset failed (%d), removing\n", ret);
@@ -89,7 +91,10 @@ static void lunvme_reset_work(struct work_struct *work)
 		nvme_change_ctrl_state(&dev->ctrl, NVME_CTRL_DEAD);
 		nvme_mark_namespaces_dead(&dev->ctrl);
 		lunvme_stop(dev, true);
+		return;
 	}
+	dev_info(dev->ctrl.device, "controller reset: %u I/O queues\n",
+		 dev->nr_queues - 1);
 }
 
 static int lunvme_alloc_resources(struct lunvme_dev *dev)
@@ -287,13 +292,13 @@ static void lunvme_queues_dead(struct lunvme_dev *dev)
 }
 
 /**
- * lunvme_stop() - quiesce, disable the controller, fail what is left
+ * lunvme_stop() - quiesce, disable the controller, cancel what is left
  * @dev: controller
- * @shutdown: CC.SHN shutdown after deleting the I/O queues (reboot, remove);
- *	else CC.EN=0 (reset)
+ * @shutdown: drain I/O, delete the I/O queues, CC.SHN shutdown (reboot,
+ *	remove); else CC.EN=0 at once (reset), and nvme-core retries the
+ *	cancelled commands once the controller is back
  *
- * Safe to call twice. Not used by freeze(), which keeps the controller
- * enabled with its queues.
+ * Not used by freeze(), which keeps the controller enabled with its queues.
  */
 void lunvme_stop(struct lunvme_dev *dev, bool shutdown)
 {
@@ -303,7 +308,7 @@ void lunvme_stop(struct lunvme_dev *dev, bool shutdown)
 	mutex_lock(&dev->shutdown_lock);
 	if (state == NVME_CTRL_LIVE || state == NVME_CTRL_RESETTING) {
 		nvme_start_freeze(&dev->ctrl);
-		if (present)
+		if (present && shutdown)
 			nvme_wait_freeze_timeout(&dev->ctrl, NVME_IO_TIMEOUT);
 	}
 	nvme_quiesce_io_queues(&dev->ctrl);

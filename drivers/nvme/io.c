@@ -292,8 +292,9 @@ static void lunvme_send_abort(struct lunvme_dev *dev, struct request *req)
 
 /*
  * First a lost interrupt is ruled out, then the command is aborted; if it
- * times out again, or it is an admin command, the controller is reset,
- * which completes every outstanding command.
+ * times out again, or it is an admin command, the controller is disabled
+ * at once, which hands every outstanding command back to nvme-core to be
+ * retried, and the reset work brings it up again.
  */
 static enum blk_eh_timer_return lunvme_timeout(struct request *req)
 {
@@ -309,7 +310,13 @@ static enum blk_eh_timer_return lunvme_timeout(struct request *req)
 		return BLK_EH_DONE;
 	}
 
-	if (nvme_ctrl_state(&dev->ctrl) != NVME_CTRL_LIVE) {
+	switch (nvme_ctrl_state(&dev->ctrl)) {
+	case NVME_CTRL_LIVE:
+		break;
+	case NVME_CTRL_RESETTING:
+		/* The reset work disables the controller and cancels it. */
+		return BLK_EH_RESET_TIMER;
+	default:
 		/* Bring-up or teardown: stop the controller, fail the command. */
 		dev_warn(dev->ctrl.device,
 			 "command %d on queue %d timed out while not live, disabling controller\n",
@@ -325,8 +332,12 @@ static enum blk_eh_timer_return lunvme_timeout(struct request *req)
 		dev_warn(dev->ctrl.device,
 			 "command %d on queue %d timed out, resetting controller\n",
 			 req->tag, q->qid);
-		nvme_reset_ctrl(&dev->ctrl);
-		return BLK_EH_RESET_TIMER;
+		nvme_req(req)->flags |= NVME_REQ_CANCELLED;
+		if (!nvme_change_ctrl_state(&dev->ctrl, NVME_CTRL_RESETTING))
+			return BLK_EH_DONE;
+		lunvme_stop(dev, false);
+		nvme_try_sched_reset(&dev->ctrl);
+		return BLK_EH_DONE;
 	}
 
 	dev_warn(dev->ctrl.device, "command %d on queue %d timed out, aborting\n",
