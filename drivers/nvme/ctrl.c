@@ -170,6 +170,7 @@ struct lunvme_dev *lunvme_alloc(struct pci_dev *pdev)
 	ret = nvme_add_ctrl(&dev->ctrl);
 	if (ret)
 		goto out_put;
+	lunvme_fault_init(dev);
 	return dev;
 
 out_put:
@@ -344,6 +345,7 @@ void lunvme_teardown(struct lunvme_dev *dev)
 		nvme_remove_io_tag_set(&dev->ctrl);
 	if (dev->ctrl.admin_tagset)
 		nvme_remove_admin_tag_set(&dev->ctrl);
+	lunvme_fault_exit(dev);
 	lunvme_dbbuf_free(dev);
 	lunvme_queues_free(dev);
 	lunvme_free_resources(dev);

@@ -250,6 +250,8 @@ void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe)
 		return;
 	}
 
+	if (unlikely(lunvme_fault_drop_completion(q, cqe)))
+		return;
 	tags = q->qid ? dev->tagset.tags[q->qid - 1] : dev->admin_tagset.tags[0];
 	req = nvme_find_rq(tags, cqe->command_id);
 	if (unlikely(!req)) {

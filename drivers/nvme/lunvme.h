@@ -10,6 +10,7 @@
  * dbbuf.c   shadow doorbells (Doorbell Buffer Config)
  * io.c      blk-mq operations and PRP mapping
  * record.c  the handover record: what freeze writes, what retrieve checks
+ * fault.c   fault injection for the selftests
  */
 #ifndef _LUNVME_H
 #define _LUNVME_H
@@ -95,6 +96,10 @@ struct lunvme_dev {
 	atomic_t aer_outstanding;	/* AERs the controller holds */
 	bool frozen;			/* freeze() ran: submit nothing */
 	struct mutex shutdown_lock;	/* lunvme_stop() */
+#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+	struct dentry *debugfs;
+	atomic_t drop_completions;	/* fault.c */
+#endif
 };
 
 static inline struct lunvme_dev *to_lunvme(struct nvme_ctrl *ctrl)
@@ -151,5 +156,21 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *rec);
 int lunvme_record_identity(struct lunvme_dev *dev, const void *rec);
 int lunvme_record_write(struct lunvme_dev *dev, void *rec, size_t *len);
 unsigned int lunvme_record_irqs(const void *rec, unsigned int *type);
+
+/* fault.c */
+#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+void lunvme_fault_init(struct lunvme_dev *dev);
+void lunvme_fault_exit(struct lunvme_dev *dev);
+bool lunvme_fault_drop_completion(struct lunvme_queue *q,
+				  struct nvme_completion *cqe);
+#else
+static inline void lunvme_fault_init(struct lunvme_dev *dev) { }
+static inline void lunvme_fault_exit(struct lunvme_dev *dev) { }
+static inline bool lunvme_fault_drop_completion(struct lunvme_queue *q,
+						struct nvme_completion *cqe)
+{
+	return false;
+}
+#endif
 
 #endif /* _LUNVME_H */
