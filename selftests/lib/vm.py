@@ -12,6 +12,7 @@ tell the host how to run it:
   # append: ARGS      extra kernel command line
   # trace: EVENT      extra QEMU trace event or pattern (repeatable)
   # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
+  # tcg: single|multi TCG threading (default single, see qemu_cmd())
   # netns: TAP ADDR   a network namespace of its own for this run, holding
                       a tap device TAP with host address ADDR (CIDR), up;
                       QEMU runs inside it (-netdev tap,ifname=TAP,...), so
@@ -169,6 +170,7 @@ class Scenario:
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
 		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
+		self.tcg = 'single'
 		with open(self.path) as f:
 			for line in f:
 				if not line.startswith('#'):
@@ -197,6 +199,8 @@ class Scenario:
 					self.hostbg.append((name, cmd))
 				elif key == 'boots':
 					self.boots = int(val)
+				elif key == 'tcg':
+					self.tcg = val
 
 	@staticmethod
 	def all_names():
@@ -301,14 +305,22 @@ class Run:
 		return os.path.join(self.logdir, disk_id + '.img')
 
 	def qemu_cmd(self, boot, trace_file):
+		# LU_APPEND: extra words for the command line; NAME=VALUE ones
+		# reach the guest's init as environment variables.
 		append = ' '.join([BASE_APPEND, f'lu.scenario={self.scn.name}',
-				   f'lu.boot={boot}'] + self.scn.append)
-		# Single-threaded TCG: with one host thread per vCPU, QEMU 7.2
-		# now and then runs stale code after the kernel patches its
-		# text on another CPU (an 'Oops: int3' in a static key at
-		# boot). Two vCPUs still exercise SMP paths in the guest.
+				   f'lu.boot={boot}'] + self.scn.append +
+				  os.environ.get('LU_APPEND', '').split())
+		# Single-threaded TCG by default: with one host thread per
+		# vCPU, QEMU 7.2 now and then runs stale code after the kernel
+		# patches its text on another CPU (an 'Oops: int3' in a static
+		# key at boot). Two vCPUs still exercise SMP paths in the
+		# guest. But single-threaded TCG drops the guest's memory
+		# barriers while device models run in another host thread,
+		# which breaks NVMe shadow doorbells for a driver without
+		# lunvme's lost-doorbell check: benchmarks against the upstream
+		# driver use 'tcg: multi'.
 		cmd = ['qemu-system-x86_64', '-machine', 'q35',
-		       '-accel', 'tcg,thread=single', '-cpu', 'max', '-m', MEMORY, '-smp', '2',
+		       '-accel', f'tcg,thread={self.scn.tcg}', '-cpu', 'max', '-m', MEMORY, '-smp', '2',
 		       '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
 		       '-kernel', f'/boot/vmlinuz-{self.rel}', '-initrd', self.image,
 		       '-append', append,
