@@ -51,6 +51,7 @@ struct lunvme_queue {
 	u16 depth;
 	u16 sq_tail;
 	u16 sq_db;		/* last tail written to the doorbell */
+	u16 sq_mmio;		/* last tail written to the MMIO doorbell */
 	u16 cq_head;
 	u16 cq_vector;
 	u8 cq_phase;

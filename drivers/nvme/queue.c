@@ -40,6 +40,7 @@ void lunvme_queue_reset(struct lunvme_queue *q)
 {
 	q->sq_tail = 0;
 	q->sq_db = 0;
+	q->sq_mmio = 0;
 	q->cq_head = 0;
 	q->cq_phase = 1;
 	memset(q->cqes, 0, lunvme_cq_bytes(q->depth));
@@ -216,8 +217,10 @@ void lunvme_io_queues_delete(struct lunvme_dev *dev)
 /* Context: q->sq_lock held. */
 static void lunvme_write_sq_db(struct lunvme_queue *q)
 {
-	if (lunvme_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei))
+	if (lunvme_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei)) {
 		writel(q->sq_tail, q->q_db);
+		q->sq_mmio = q->sq_tail;
+	}
 	q->sq_db = q->sq_tail;
 }
 
@@ -257,17 +260,24 @@ void lunvme_sq_ring(struct lunvme_queue *q)
  * both sides order their accesses. An emulator that does not (QEMU 7.2
  * with single-threaded TCG drops the guest's barriers) can miss one and
  * sit idle with commands in the queue. Every completion reports how far
- * the controller fetched: if that is short of what was published, ring
- * the MMIO doorbell, which is always allowed.
+ * the controller fetched: if that is short of the last tail, which went
+ * to the shadow doorbell only and which the controller's event index
+ * does not show it has read, ring the MMIO doorbell (always allowed).
  */
 static void lunvme_sq_check_fetched(struct lunvme_queue *q, u16 sq_head)
 {
 	unsigned long flags;
+	u16 tail;
 
-	if (!q->dbbuf_sq_db || sq_head == READ_ONCE(q->sq_db))
+	if (!q->dbbuf_sq_db)
+		return;
+	tail = READ_ONCE(q->sq_db);
+	if (sq_head == tail || READ_ONCE(q->sq_mmio) == tail ||
+	    le32_to_cpu(READ_ONCE(*q->dbbuf_sq_ei)) == tail)
 		return;
 	spin_lock_irqsave(&q->sq_lock, flags);
 	writel(q->sq_db, q->q_db);
+	q->sq_mmio = q->sq_db;
 	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 

@@ -124,6 +124,7 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *data)
 			return ret;
 		q->sq_tail = r->sq_tail;
 		q->sq_db = r->sq_tail;
+		q->sq_mmio = r->sq_tail;
 		q->cq_head = r->cq_head;
 		q->cq_phase = r->cq_phase;
 		q->cq_vector = r->cq_vector;
