@@ -222,22 +222,33 @@ static void lunvme_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	lunvme_sq_ring(hctx->driver_data);
 }
 
+static void lunvme_unmap_rq(struct request *req)
+{
+	lunvme_unmap_data(to_lunvme(nvme_req(req)->ctrl), req);
+}
+
 static void lunvme_complete_rq(struct request *req)
 {
-	struct lunvme_dev *dev = to_lunvme(nvme_req(req)->ctrl);
-
-	lunvme_unmap_data(dev, req);
+	lunvme_unmap_rq(req);
 	nvme_complete_rq(req);
+}
+
+/* Successful I/O of one interrupt ends in one call into blk-mq. */
+void lunvme_complete_batch(struct io_comp_batch *iob)
+{
+	nvme_complete_batch(iob, lunvme_unmap_rq);
 }
 
 /**
  * lunvme_complete_cqe() - hand one completion to nvme-core
  * @q: queue it was found on
  * @cqe: the completion entry
+ * @iob: batch to add a successful I/O to, or NULL
  *
  * Context: q->cq_lock held.
  */
-void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe)
+void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe,
+			 struct io_comp_batch *iob)
 {
 	struct lunvme_dev *dev = q->dev;
 	struct blk_mq_tags *tags;
@@ -260,7 +271,10 @@ void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe)
 			 cqe->command_id, le16_to_cpu(cqe->sq_id));
 		return;
 	}
-	if (!nvme_try_complete_req(req, cqe->status, cqe->result))
+	if (!nvme_try_complete_req(req, cqe->status, cqe->result) &&
+	    !blk_mq_add_to_batch(req, iob,
+				 nvme_req(req)->status != NVME_SC_SUCCESS,
+				 lunvme_complete_batch))
 		lunvme_complete_rq(req);
 }
 

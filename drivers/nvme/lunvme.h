@@ -146,7 +146,9 @@ bool lunvme_dbbuf_update(u16 value, __le32 *db, __le32 *ei);
 /* io.c */
 extern const struct blk_mq_ops lunvme_admin_mq_ops;
 extern const struct blk_mq_ops lunvme_mq_ops;
-void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe);
+void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe,
+			 struct io_comp_batch *iob);
+void lunvme_complete_batch(struct io_comp_batch *iob);
 
 /* main.c */
 int lunvme_cold_start(struct lunvme_dev *dev);

@@ -289,7 +289,8 @@ static bool lunvme_cqe_pending(struct lunvme_queue *q)
 }
 
 /* Context: q->cq_lock held. */
-static bool lunvme_process_cq(struct lunvme_queue *q)
+static bool lunvme_process_cq(struct lunvme_queue *q,
+			      struct io_comp_batch *iob)
 {
 	u16 sq_head = 0;
 	bool found = false;
@@ -300,7 +301,7 @@ static bool lunvme_process_cq(struct lunvme_queue *q)
 		/* The phase bit is written last: read the entry after it. */
 		dma_rmb();
 		sq_head = le16_to_cpu(cqe->sq_head);
-		lunvme_complete_cqe(q, cqe);
+		lunvme_complete_cqe(q, cqe, iob);
 		if (++q->cq_head == q->depth) {
 			q->cq_head = 0;
 			q->cq_phase ^= 1;
@@ -327,7 +328,7 @@ bool lunvme_poll_cq(struct lunvme_queue *q)
 	bool found;
 
 	spin_lock_irqsave(&q->cq_lock, flags);
-	found = lunvme_process_cq(q);
+	found = lunvme_process_cq(q, NULL);
 	spin_unlock_irqrestore(&q->cq_lock, flags);
 	return found;
 }
@@ -335,11 +336,15 @@ bool lunvme_poll_cq(struct lunvme_queue *q)
 static irqreturn_t lunvme_irq(int irq, void *data)
 {
 	struct lunvme_queue *q = data;
+	DEFINE_IO_COMP_BATCH(iob);
 	bool found;
 
 	spin_lock(&q->cq_lock);
-	found = lunvme_process_cq(q);
+	found = lunvme_process_cq(q, &iob);
 	spin_unlock(&q->cq_lock);
+	/* Outside the lock: ending requests may submit more. */
+	if (!rq_list_empty(&iob.req_list))
+		lunvme_complete_batch(&iob);
 	return found ? IRQ_HANDLED : IRQ_NONE;
 }
 
