@@ -42,8 +42,20 @@ wait_disk()
 	done
 }
 
+mem_free()
+{
+	sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+
+# Kernel memory a driver takes to bring the disk up: MemFree before and
+# after, page cache dropped. lunvme's queues come from the handover
+# region, which is not in MemFree: upstream's are counted, ours not.
 load()
 {
+	local before
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	before=$(mem_free)
 	mark "load-start $1"
 	if [ "$1" = upstream ]; then
 		modprobe nvme
@@ -52,6 +64,8 @@ load()
 	fi
 	wait_disk
 	mark "disk-ready $1"
+	[ "$1" = retrieve ] ||
+		mark "result $1 load-memory kib=$((before - $(mem_free)))"
 }
 
 # fio terse output: field 7 is read bandwidth in KiB/s, field 8 read IOPS.
