@@ -352,7 +352,9 @@ static enum blk_eh_timer_return lunvme_timeout(struct request *req)
 		if (!nvme_change_ctrl_state(&dev->ctrl, NVME_CTRL_RESETTING))
 			return BLK_EH_DONE;
 		lunvme_stop(dev, false);
-		nvme_try_sched_reset(&dev->ctrl);
+		/* No reset coming: let the retried commands fail, not hang. */
+		if (nvme_try_sched_reset(&dev->ctrl))
+			nvme_unquiesce_io_queues(&dev->ctrl);
 		return BLK_EH_DONE;
 	}
 
