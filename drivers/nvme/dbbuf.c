@@ -120,8 +120,12 @@ int lunvme_dbbuf_restore(struct lunvme_dev *dev, u64 dbs, u64 eis)
 
 	if (!dbs)
 		return 0;
-	if (lunvme_dbbuf_bytes(dev) > LUNVME_DBBUF_SIZE)
+	if (lunvme_dbbuf_bytes(dev) > LUNVME_DBBUF_SIZE) {
+		dev_err(&dev->pdev->dev,
+			"retrieve refused: shadow doorbells of %zu bytes do not fit a page\n",
+			lunvme_dbbuf_bytes(dev));
 		return -ENODEV;
+	}
 	dev->dbbuf_dbs = pci_lu_restore(dev->pdev, "dbbuf-db",
 					LUNVME_DBBUF_SIZE, &dev->dbbuf_dbs_dma);
 	dev->dbbuf_eis = pci_lu_restore(dev->pdev, "dbbuf-ei",
