@@ -215,12 +215,17 @@ void lunvme_io_queues_delete(struct lunvme_dev *dev)
 }
 
 /* Context: q->sq_lock held. */
+static void lunvme_write_sq_mmio(struct lunvme_queue *q, u16 tail)
+{
+	writel(tail, q->q_db);
+	q->sq_mmio = tail;
+}
+
+/* Context: q->sq_lock held. */
 static void lunvme_write_sq_db(struct lunvme_queue *q)
 {
-	if (lunvme_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei)) {
-		writel(q->sq_tail, q->q_db);
-		q->sq_mmio = q->sq_tail;
-	}
+	if (lunvme_dbbuf_update(q->sq_tail, q->dbbuf_sq_db, q->dbbuf_sq_ei))
+		lunvme_write_sq_mmio(q, q->sq_tail);
 	q->sq_db = q->sq_tail;
 }
 
@@ -276,8 +281,7 @@ static void lunvme_sq_check_fetched(struct lunvme_queue *q, u16 sq_head)
 	    le32_to_cpu(READ_ONCE(*q->dbbuf_sq_ei)) == tail)
 		return;
 	spin_lock_irqsave(&q->sq_lock, flags);
-	writel(q->sq_db, q->q_db);
-	q->sq_mmio = q->sq_db;
+	lunvme_write_sq_mmio(q, q->sq_db);
 	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 
