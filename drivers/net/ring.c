@@ -486,12 +486,20 @@ void lunic_irq_enable_queues(struct lunic_adapter *ad)
 	lunic_wr(ad, LUNIC_IMS, ad->ims_queues);
 }
 
+/*
+ * RX before TX: what the stack sends in reply to this poll's frames is
+ * reclaimed in the same poll if the device has sent it. Every reply stays
+ * charged to its socket until reclaimed, and after a live update the
+ * frames of the whole update are answered in one burst: the ICMP socket
+ * holds some 140 echo replies, and the rest of a longer backlog was
+ * dropped by the stack when two polls' worth waited to be reclaimed.
+ */
 int lunic_poll(struct napi_struct *napi, int budget)
 {
 	struct lunic_adapter *ad = container_of(napi, struct lunic_adapter,
 						napi);
-	bool tx_done = lunic_tx_clean(ad, budget);
 	int done = lunic_rx_clean(ad, budget);
+	bool tx_done = lunic_tx_clean(ad, budget);
 
 	if (!tx_done || done == budget)
 		return budget;
