@@ -9,6 +9,10 @@ tell the host how to run it:
                       -drive if=none,id=ID; kept across the scenario's boots
   # timeout: SECONDS  for the whole scenario, all boots (default 300)
   # boots: N          cold boots in a row sharing one RAM file (default 1)
+  # results: N        results the scenario reports: guest lines and host
+                      check together; any other count fails the run, so
+                      a guest that stops early cannot pass. Required for
+                      the suite (selftests/run)
   # append: ARGS      extra kernel command line
   # trace: EVENT      extra QEMU trace event or pattern (repeatable)
   # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
@@ -170,6 +174,7 @@ class Scenario:
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
 		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
+		self.results = None
 		self.tcg = 'single'
 		with open(self.path) as f:
 			for line in f:
@@ -199,6 +204,8 @@ class Scenario:
 					self.hostbg.append((name, cmd))
 				elif key == 'boots':
 					self.boots = int(val)
+				elif key == 'results':
+					self.results = int(val)
 				elif key == 'tcg':
 					self.tcg = val
 
@@ -241,6 +248,7 @@ class Run:
 		self.scn, self.image, self.rel, self.echo = scn, image, rel, echo
 		self.logdir = os.path.join(ROOT, 'build/logs', scn.name)
 		self.results = []
+		self.reported = 0	# results from the guest and the host check
 		self.tail = []
 
 	def log_rel(self, name):
@@ -268,6 +276,7 @@ class Run:
 				self.stop_host_side()
 			self.check_kernel_log()
 			self.host_check()
+			self.check_count()
 		finally:
 			if self.ram and os.path.exists(self.ram):
 				os.unlink(self.ram)
@@ -420,6 +429,7 @@ class Run:
 				self.done = True
 			else:
 				self.results.append((kind, desc, why))
+				self.reported += kind != '#'
 
 	def not_finished(self, boot, why):
 		for line in self.tail:
@@ -454,6 +464,14 @@ class Run:
 		else:
 			self.results.append(('ok', desc, ''))
 
+	def check_count(self):
+		want = self.scn.results
+		if want is None:
+			return
+		self.results.append(('ok' if self.reported == want else 'not ok',
+				     f'{want} results reported',
+				     f'{self.reported} reported, the header says {want}'))
+
 	def host_check(self):
 		prog = os.path.join(ROOT, 'selftests/host', self.scn.name)
 		if not os.access(prog, os.X_OK):
@@ -473,6 +491,7 @@ class Run:
 				kind, d, why = parse_lutest(m.group(1).strip())
 				if kind != 'done':
 					self.results.append((kind, d, why))
+					self.reported += kind != '#'
 		if p.returncode:
 			self.results.append(('not ok', desc, f'exit status {p.returncode}, '
 					     f'see {self.log_rel("host.log")}'))
