@@ -468,9 +468,9 @@ class Run:
 		want = self.scn.results
 		if want is None:
 			return
-		self.results.append(('ok' if self.reported == want else 'not ok',
-				     f'{want} results reported',
-				     f'{self.reported} reported, the header says {want}'))
+		ok = self.reported == want
+		self.results.append(('ok' if ok else 'not ok', f'{want} results reported',
+				     '' if ok else f'{self.reported} reported, the header says {want}'))
 
 	def host_check(self):
 		prog = os.path.join(ROOT, 'selftests/host', self.scn.name)
