@@ -9,6 +9,11 @@
  * been lost. The request then times out, which exercises the timeout
  * handler's abort and, when the abort does not bring it back, the
  * controller reset. The Debian kernel has no generic fail_io_timeout.
+ *
+ *   /sys/kernel/debug/lunvme/<bdf>/fail_freeze
+ *
+ * Writing Y makes freeze() fail after it has quiesced the controller, the
+ * worst moment: the core then calls shutdown() on a half-frozen controller.
  */
 #include <linux/debugfs.h>
 
@@ -28,6 +33,8 @@ void lunvme_fault_init(struct lunvme_dev *dev)
 	mutex_unlock(&lunvme_debugfs_lock);
 	debugfs_create_atomic_t("drop_completions", 0600, dev->debugfs,
 				&dev->drop_completions);
+	debugfs_create_bool("fail_freeze", 0600, dev->debugfs,
+			    &dev->fail_freeze);
 }
 
 void lunvme_fault_exit(struct lunvme_dev *dev)
@@ -53,4 +60,12 @@ bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 		 "fault injection: dropped completion of command %d on queue %d\n",
 		 nvme_tag_from_cid(cqe->command_id), q->qid);
 	return true;
+}
+
+int lunvme_fault_freeze(struct lunvme_dev *dev)
+{
+	if (!dev->fail_freeze)
+		return 0;
+	dev_warn(dev->ctrl.device, "fault injection: freeze fails after quiesce\n");
+	return -EIO;
 }

@@ -100,6 +100,7 @@ struct lunvme_dev {
 #ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
 	struct dentry *debugfs;
 	atomic_t drop_completions;	/* fault.c */
+	bool fail_freeze;
 #endif
 };
 
@@ -114,6 +115,7 @@ void lunvme_read_cap(struct lunvme_dev *dev);
 int lunvme_start_admin(struct lunvme_dev *dev);
 int lunvme_start_io(struct lunvme_dev *dev);
 int lunvme_quiesce(struct lunvme_dev *dev);
+int lunvme_check_running(struct lunvme_dev *dev);
 void lunvme_stop(struct lunvme_dev *dev, bool shutdown);
 void lunvme_teardown(struct lunvme_dev *dev);
 
@@ -166,6 +168,7 @@ void lunvme_fault_init(struct lunvme_dev *dev);
 void lunvme_fault_exit(struct lunvme_dev *dev);
 bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 				  struct nvme_completion *cqe);
+int lunvme_fault_freeze(struct lunvme_dev *dev);
 #else
 static inline void lunvme_fault_init(struct lunvme_dev *dev) { }
 static inline void lunvme_fault_exit(struct lunvme_dev *dev) { }
@@ -173,6 +176,11 @@ static inline bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 						struct nvme_completion *cqe)
 {
 	return false;
+}
+
+static inline int lunvme_fault_freeze(struct lunvme_dev *dev)
+{
+	return 0;
 }
 #endif
 

@@ -9,8 +9,12 @@
 #   stage 1..N    the controller is retrieved (no reset, see the host
 #                 check of the QEMU trace); A and A2 verify clean; the
 #                 identity is unchanged; fio B again, kexec
-#   stage N       the record is damaged on the way out
-#   stage N+1     refused with a log line, cold start, A still verifies
+#   stage N       freeze() is made to fail after quiescing (lunvme's
+#                 debugfs fault): shutdown() runs on the half-frozen
+#                 controller and the kexec goes on
+#   stage N+1     no record: cold start, A still verifies; the record is
+#                 damaged on the way out
+#   stage N+2     refused with a log line, cold start, A still verifies
 #
 # qemu: -device nvme,id=nvme0,serial=lunvme-test0,addr=06.0
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
@@ -24,7 +28,7 @@
 
 . /lu/lib.sh
 
-UPDATES=10			# chained updates that retrieve
+UPDATES=9			# chained updates that retrieve
 NVME=0000:00:06.0
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -61,6 +65,7 @@ sets()
 	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=randwrite --time_based --runtime=3600"
 }
 
+IDENTITY_FIELDS=5
 identity()
 {
 	nvme id-ctrl /dev/nvme0 | grep -E '^(vid|sn|mn|fr|nn) '
@@ -89,10 +94,17 @@ check_cli()
 {
 	lu_check "stage $STAGE: nvme list shows both namespaces" \
 		sh -c 'nvme list | grep -q nvme0n2'
-	if [ "$(identity)" = "$(cat /lu/identity)" ]; then
+	local id fields
+	id=$(identity)
+	fields=$(printf '%s\n' "$id" | grep -c .)
+	if [ "$fields" -ne $IDENTITY_FIELDS ]; then
+		lu_log "$id"
+		lu_fail "stage $STAGE: id-ctrl identity unchanged" \
+			"id-ctrl shows $fields of the $IDENTITY_FIELDS fields"
+	elif [ "$id" = "$(cat /lu/identity)" ]; then
 		lu_ok "stage $STAGE: id-ctrl identity unchanged"
 	else
-		lu_log "$(identity)"
+		lu_log "$id"
 		lu_fail "stage $STAGE: id-ctrl identity unchanged" "differs from stage 0"
 	fi
 	lu_check "stage $STAGE: smart-log" nvme smart-log /dev/nvme0
@@ -140,6 +152,20 @@ case $STAGE in
 $((UPDATES + 1)))
 	lu_check "stage $STAGE: modules load" load || exit 1
 	sets
+	lu_expect_dmesg "stage $STAGE: no record after the failed freeze" \
+		"incoming handover: generation [0-9]+, 0 device"
+	lu_expect_dmesg "stage $STAGE: cold start after the failed freeze" \
+		"nvme nvme0: cold start"
+	check_cli
+	verify_sets "after failed freeze"
+	no_io_errors
+	lu_check "stage $STAGE: damage the next record" \
+		sh -c "echo 'record-crc $NVME' >/sys/kernel/debug/pci_liveupdate/fault"
+	update
+	;;
+$((UPDATES + 2)))
+	lu_check "stage $STAGE: modules load" load || exit 1
+	sets
 	lu_expect_dmesg "stage $STAGE: damaged record refused" \
 		"handover record [0-9]+ \(claims $NVME\): record CRC mismatch"
 	lu_expect_dmesg "stage $STAGE: cold start after refusal" \
@@ -151,6 +177,10 @@ $((UPDATES + 1)))
 	no_io_errors
 	;;
 *)
+	if [ "$STAGE" -gt $((UPDATES + 2)) ]; then
+		lu_fail "stage $STAGE" "no such stage"
+		exit 0
+	fi
 	lu_check "stage $STAGE: modules load" load || exit 1
 	sets
 	lu_expect_dmesg "stage $STAGE: retrieved, shadow doorbells adopted" \
@@ -164,8 +194,8 @@ $((UPDATES + 1)))
 	verify_sets "after update"
 	no_io_errors
 	if [ "$STAGE" -eq "$UPDATES" ]; then
-		lu_check "stage $STAGE: damage the next record" \
-			sh -c "echo 'record-crc $NVME' >/sys/kernel/debug/pci_liveupdate/fault"
+		lu_check "stage $STAGE: make the next freeze fail after quiescing" \
+			sh -c "echo Y >/sys/kernel/debug/lunvme/$NVME/fail_freeze"
 	fi
 	update
 	;;
