@@ -102,6 +102,10 @@ struct lunic_adapter {
 
 	spinlock_t stats_lock;	/* hw_stats */
 	u64 *hw_stats;
+#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+	struct dentry *debugfs;
+	bool fail_freeze;	/* fault.c */
+#endif
 };
 
 /* Handed from freeze() to retrieve(); see lunic_record_check(). */
@@ -142,6 +146,22 @@ static inline void lunic_flush(struct lunic_adapter *ad)
 {
 	readl(ad->regs + LUNIC_STATUS);
 }
+
+/* fault.c */
+#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+int lunic_fault_init(struct lunic_adapter *ad);
+int lunic_fault_freeze(struct lunic_adapter *ad);
+#else
+static inline int lunic_fault_init(struct lunic_adapter *ad)
+{
+	return 0;
+}
+
+static inline int lunic_fault_freeze(struct lunic_adapter *ad)
+{
+	return 0;
+}
+#endif
 
 /* main.c */
 int lunic_record_check(struct lunic_adapter *ad,

@@ -125,6 +125,9 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 	struct lunic_record *rec = data;
 	int ret;
 
+	/* Only a NIC with its rings can be handed over (see set_ringparam). */
+	if (!ad->rx.desc || *len < sizeof(*rec))
+		return -ENODEV;
 	lunic_quiesce(ad);
 	ret = lunic_tx_drain(ad);
 	if (ret) {
@@ -133,6 +136,9 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 		return ret;
 	}
 	lunic_tx_clean_all(ad);
+	ret = lunic_fault_freeze(ad);
+	if (ret)
+		return ret;
 
 	memset(rec, 0, sizeof(*rec));
 	ether_addr_copy(rec->mac, ad->netdev->dev_addr);
@@ -156,6 +162,7 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 	return 0;
 }
 
+/* Also after a failed freeze(), on a half-quiesced NIC; twice is safe. */
 static void lunic_shutdown(struct pci_dev *pdev)
 {
 	struct lunic_adapter *ad = pci_get_drvdata(pdev);
