@@ -165,7 +165,7 @@ static inline int lunic_fault_freeze(struct lunic_adapter *ad)
 
 /* main.c */
 int lunic_record_check(struct lunic_adapter *ad,
-		       const struct lunic_record *rec);
+		       const struct lunic_record *rec, size_t len);
 
 /* sw.c */
 struct lunic_adapter *lunic_sw_alloc(struct pci_dev *pdev);

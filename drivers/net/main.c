@@ -76,15 +76,15 @@ static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 	unsigned int waiting;
 	int ret;
 
-	if (len != sizeof(*rec)) {
-		pci_err(pdev, "retrieve: record of %zu bytes, expected %zu\n",
-			len, sizeof(*rec));
-		return -EINVAL;
-	}
+	/*
+	 * Everything below is device-managed: on error the core releases it
+	 * and probe() resets the device, so each failure simply returns.
+	 * lunvme, whose state lives in nvme-core, unwinds with a label.
+	 */
 	ad = lunic_sw_alloc(pdev);
 	if (IS_ERR(ad))
 		return PTR_ERR(ad);
-	ret = lunic_record_check(ad, rec);
+	ret = lunic_record_check(ad, rec, len);
 	if (ret)
 		return ret;
 	ret = lunic_rings_restore(ad, rec);
@@ -193,8 +193,11 @@ static void lunic_remove(struct pci_dev *pdev)
 }
 
 /* Is the record itself sane, before any of it is compared or used? */
-static const char *lunic_record_bad(const struct lunic_record *rec)
+static const char *lunic_record_bad(const struct lunic_record *rec,
+				    size_t len)
 {
+	if (len != sizeof(*rec))
+		return "record of the wrong size";
 	if (!is_valid_ether_addr(rec->mac))
 		return "invalid MAC address";
 	if (rec->rx_count < LUNIC_RING_MIN || rec->rx_count > LUNIC_RING_MAX ||
@@ -206,6 +209,8 @@ static const char *lunic_record_bad(const struct lunic_record *rec)
 		return "ring index out of range";
 	if (rec->mtu < ETH_MIN_MTU || rec->mtu > LUNIC_MAX_MTU)
 		return "MTU out of range";
+	if (rec->flags & ~LUNIC_REC_RX_MIDFRAME || rec->reserved)
+		return "unknown flags or reserved field set";
 	return NULL;
 }
 
@@ -216,18 +221,9 @@ struct lunic_reg_check {
 	u32 want;
 };
 
-/**
- * lunic_record_check() - is the NIC the one, and in the state, freeze() left?
- * @ad: adapter, registers mapped, nothing else touched
- * @rec: the record
- *
- * A device that was reset, reprogrammed or replaced since the record was
- * written fails one of these; retrieve() then refuses and the core falls
- * back to probe(), which resets it.
- *
- * Return: 0, or -ENODEV / -ESTALE / -EINVAL with the reason logged.
- */
-int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
+/* The registers a frozen NIC must still show; refusal -ESTALE. */
+static int lunic_regs_check(struct lunic_adapter *ad,
+			    const struct lunic_record *rec)
 {
 	const struct lunic_reg_check checks[] = {
 		{ "STATUS.LU", LUNIC_STATUS, LUNIC_STATUS_LU, LUNIC_STATUS_LU },
@@ -244,11 +240,40 @@ int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
 		{ "TDH", LUNIC_TDH, ~0U, rec->tdt },
 		{ "TDT", LUNIC_TDT, ~0U, rec->tdt },
 	};
-	struct pci_dev *pdev = ad->pdev;
-	const char *why = lunic_record_bad(rec);
-	u8 mac[ETH_ALEN];
 	unsigned int i;
 	u32 val;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		val = lunic_rd(ad, checks[i].reg) & checks[i].mask;
+		if (val == checks[i].want)
+			continue;
+		pci_err(ad->pdev, "retrieve: %s is %#x, record says %#x: device was reset or reprogrammed\n",
+			checks[i].name, val, checks[i].want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/**
+ * lunic_record_check() - is the NIC the one, and in the state, freeze() left?
+ * @ad: adapter, registers mapped, nothing else touched
+ * @rec: the record
+ * @len: its length
+ *
+ * The record is judged whole first, then the device against it. A device
+ * that was reset, reprogrammed or replaced since the record was written
+ * fails one of these; retrieve() then refuses and the core falls back to
+ * probe(), which resets it.
+ *
+ * Return: 0, or -EINVAL (bad record), -ENODEV (not this NIC) or -ESTALE
+ * (NIC not as recorded) with the reason logged.
+ */
+int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec,
+		       size_t len)
+{
+	struct pci_dev *pdev = ad->pdev;
+	const char *why = lunic_record_bad(rec, len);
+	u8 mac[ETH_ALEN];
 
 	if (why) {
 		pci_err(pdev, "retrieve: record refused: %s\n", why);
@@ -264,15 +289,7 @@ int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
 			mac, rec->mac);
 		return -ENODEV;
 	}
-	for (i = 0; i < ARRAY_SIZE(checks); i++) {
-		val = lunic_rd(ad, checks[i].reg) & checks[i].mask;
-		if (val == checks[i].want)
-			continue;
-		pci_err(pdev, "retrieve: %s is %#x, record says %#x: device was reset or reprogrammed\n",
-			checks[i].name, val, checks[i].want);
-		return -ESTALE;
-	}
-	return 0;
+	return lunic_regs_check(ad, rec);
 }
 
 static const struct pci_device_id lunic_ids[] = {
