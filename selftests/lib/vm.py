@@ -5,6 +5,8 @@
 A scenario is selftests/guest/scenarios/NAME.sh; header comment lines
 tell the host how to run it:
   # qemu: ARGS        extra QEMU arguments (repeatable; $LOGDIR expands)
+  # qemu@N: ARGS      the same, for cold boot N only (a machine that
+                      changed between two boots on the same RAM)
   # disk: ID SIZE     raw image $LOGDIR/ID.img (sparse, e.g. 64M), as
                       -drive if=none,id=ID; kept across the scenario's boots
   # timeout: SECONDS  for the whole scenario, all boots (default 300)
@@ -172,6 +174,7 @@ class Scenario:
 		self.name = name
 		self.path = os.path.join(SCENARIOS, name + '.sh')
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
+		self.qemu_boot = {}
 		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
 		self.results = None
@@ -180,12 +183,15 @@ class Scenario:
 			for line in f:
 				if not line.startswith('#'):
 					break		# the header ends with the first command
-				m = re.match(r'#\s*(\w+):\s*(.*?)\s*$', line)
+				m = re.match(r'#\s*(\w+(?:@\d+)?):\s*(.*?)\s*$', line)
 				if not m:
 					continue
 				key, val = m.groups()
 				if key == 'qemu':
 					self.qemu += shlex.split(val)
+				elif key.startswith('qemu@'):
+					boot = int(key[5:])
+					self.qemu_boot[boot] = self.qemu_boot.get(boot, []) + shlex.split(val)
 				elif key == 'disk':
 					self.disks.append(val.split())
 				elif key == 'append':
@@ -343,7 +349,8 @@ class Run:
 				'-machine', 'memory-backend=ram']
 		for disk_id, _ in self.scn.disks:
 			cmd += ['-drive', f'file={self.disk(disk_id)},if=none,id={disk_id},format=raw']
-		return in_netns(self.netns, cmd + [self.expand(a) for a in self.scn.qemu])
+		extra = self.scn.qemu + self.scn.qemu_boot.get(boot, [])
+		return in_netns(self.netns, cmd + [self.expand(a) for a in extra])
 
 	def boot(self, boot):
 		"""One QEMU run; True if the guest printed its done marker."""
