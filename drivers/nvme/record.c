@@ -273,6 +273,52 @@ static u32 lunvme_irq_type(struct pci_dev *pdev)
 	return pdev->msi_enabled ? PCI_IRQ_MSI : PCI_IRQ_INTX;
 }
 
+/*
+ * Test only (lunvme's debugfs record_fault): one field wrong but
+ * plausible, so that retrieve() must find it without the CRC's help.
+ */
+static void lunvme_record_damage(struct lunvme_dev *dev,
+				 struct lunvme_record *rec)
+{
+	switch (lunvme_fault_record(dev)) {
+	case LUNVME_RF_NONE:
+		break;
+	case LUNVME_RF_NR_QUEUES:
+		rec->nr_queues = LUNVME_MAX_IO_QUEUES + 2;
+		break;
+	case LUNVME_RF_DEPTH:
+		rec->q[1].depth = LUNVME_IO_DEPTH + 1;
+		break;
+	case LUNVME_RF_DEPTHS:
+		rec->q[rec->nr_queues - 1].depth /= 2;
+		break;
+	case LUNVME_RF_SQ_TAIL:
+		rec->q[1].sq_tail = rec->q[1].depth;
+		break;
+	case LUNVME_RF_CQ_PHASE:
+		rec->q[1].cq_phase = 2;
+		break;
+	case LUNVME_RF_IRQ_TYPE:
+		rec->irq_type = PCI_IRQ_AFFINITY;
+		break;
+	case LUNVME_RF_AER:
+		rec->aer_outstanding = 8;
+		break;
+	case LUNVME_RF_DBBUF:
+		rec->dbbuf_eis = 0;
+		break;
+	case LUNVME_RF_CC:
+		rec->cc ^= NVME_CC_IOCQES;
+		break;
+	case LUNVME_RF_SERIAL:
+		rec->serial[0] ^= 1;
+		break;
+	case LUNVME_RF_AQA:
+		rec->aqa = (rec->aqa & ~0xfffU) | ((rec->aqa & 0xfff) - 1);
+		break;
+	}
+}
+
 /**
  * lunvme_record_write() - describe the quiesced controller
  * @dev: controller after lunvme_quiesce()
@@ -312,6 +358,7 @@ int lunvme_record_write(struct lunvme_dev *dev, void *data, size_t *len)
 			.cq_phase = q->cq_phase,
 		};
 	}
+	lunvme_record_damage(dev, rec);
 	*len = sizeof(*rec);
 	return 0;
 }
