@@ -7,6 +7,12 @@
  * Writing Y makes freeze() fail after it has quiesced the NIC and drained
  * TX, the worst moment: the core then calls shutdown() on a NIC that
  * freeze() left half-quiesced, and the next kernel cold-probes it.
+ *
+ *   /sys/kernel/debug/lunic/<bdf>/record_fault
+ *
+ * Writing a field name (see lunic_record_faults) makes the next freeze()
+ * write that field of the record wrong, before the core computes its CRC:
+ * the next kernel gets a well-formed record it must refuse by itself.
  */
 #include <linux/debugfs.h>
 
@@ -31,6 +37,58 @@ static void lunic_fault_exit(void *data)
 	mutex_unlock(&lunic_debugfs_lock);
 }
 
+static const char * const lunic_record_faults[] = {
+	[LUNIC_RF_NONE]		= "none",
+	[LUNIC_RF_MAC]		= "mac",
+	[LUNIC_RF_MAC_INVALID]	= "mac_invalid",
+	[LUNIC_RF_RX_COUNT]	= "rx_count",
+	[LUNIC_RF_RDT]		= "rdt",
+	[LUNIC_RF_MTU]		= "mtu",
+	[LUNIC_RF_FLAGS]	= "flags",
+	[LUNIC_RF_RCTL]		= "rctl",
+	[LUNIC_RF_RX_RING_DMA]	= "rx_ring_dma",
+	[LUNIC_RF_RX_BUFS_DMA]	= "rx_bufs_dma",
+};
+
+static ssize_t lunic_record_fault_write(struct file *file,
+					const char __user *ubuf, size_t count,
+					loff_t *ppos)
+{
+	struct lunic_adapter *ad = file->private_data;
+	char name[16];
+	int i;
+
+	if (count >= sizeof(name) || copy_from_user(name, ubuf, count))
+		return -EINVAL;
+	name[count] = '\0';
+	i = match_string(lunic_record_faults, ARRAY_SIZE(lunic_record_faults),
+			 strim(name));
+	if (i < 0)
+		return i;
+	WRITE_ONCE(ad->record_fault, i);
+	return count;
+}
+
+static ssize_t lunic_record_fault_read(struct file *file, char __user *ubuf,
+				       size_t count, loff_t *ppos)
+{
+	struct lunic_adapter *ad = file->private_data;
+	char buf[20];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%s\n",
+			lunic_record_faults[READ_ONCE(ad->record_fault)]);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations lunic_record_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = lunic_record_fault_read,
+	.write = lunic_record_fault_write,
+	.llseek = default_llseek,
+};
+
 /* Device-managed like the rest of the adapter: unbind removes it. */
 int lunic_fault_init(struct lunic_adapter *ad)
 {
@@ -40,6 +98,8 @@ int lunic_fault_init(struct lunic_adapter *ad)
 	ad->debugfs = debugfs_create_dir(pci_name(ad->pdev), lunic_debugfs);
 	mutex_unlock(&lunic_debugfs_lock);
 	debugfs_create_bool("fail_freeze", 0600, ad->debugfs, &ad->fail_freeze);
+	debugfs_create_file("record_fault", 0600, ad->debugfs, ad,
+			    &lunic_record_fault_fops);
 	return devm_add_action_or_reset(&ad->pdev->dev, lunic_fault_exit, ad);
 }
 
@@ -49,4 +109,14 @@ int lunic_fault_freeze(struct lunic_adapter *ad)
 		return 0;
 	netdev_warn(ad->netdev, "fault injection: freeze fails after quiesce\n");
 	return -EIO;
+}
+
+enum lunic_record_fault lunic_fault_record(struct lunic_adapter *ad)
+{
+	enum lunic_record_fault f = READ_ONCE(ad->record_fault);
+
+	if (f)
+		netdev_warn(ad->netdev, "fault injection: record field '%s' written wrong\n",
+			    lunic_record_faults[f]);
+	return f;
 }

@@ -119,6 +119,46 @@ static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 	return 0;
 }
 
+/*
+ * Test only (lunic's debugfs record_fault): one field wrong but plausible,
+ * so that retrieve() must find it without the CRC's help.
+ */
+static void lunic_record_damage(struct lunic_adapter *ad,
+				struct lunic_record *rec)
+{
+	switch (lunic_fault_record(ad)) {
+	case LUNIC_RF_NONE:
+		break;
+	case LUNIC_RF_MAC:
+		rec->mac[5] ^= 1;
+		break;
+	case LUNIC_RF_MAC_INVALID:
+		rec->mac[0] |= 1;	/* multicast */
+		break;
+	case LUNIC_RF_RX_COUNT:
+		rec->rx_count = LUNIC_RING_MAX + 8;
+		break;
+	case LUNIC_RF_RDT:
+		rec->rdt = rec->rx_count;
+		break;
+	case LUNIC_RF_MTU:
+		rec->mtu = LUNIC_MAX_MTU + 1;
+		break;
+	case LUNIC_RF_FLAGS:
+		rec->flags |= BIT(7);
+		break;
+	case LUNIC_RF_RCTL:
+		rec->rctl ^= LUNIC_RCTL_EN;
+		break;
+	case LUNIC_RF_RX_RING_DMA:
+		rec->rx_ring_dma += PAGE_SIZE;
+		break;
+	case LUNIC_RF_RX_BUFS_DMA:
+		rec->rx_bufs_dma += PAGE_SIZE;
+		break;
+	}
+}
+
 static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 {
 	struct lunic_adapter *ad = pci_get_drvdata(pdev);
@@ -156,6 +196,7 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 	rec->rx_bufs_dma = ad->rx.bufs_dma;
 	rec->tx_ring_dma = ad->tx.dma;
 	lunic_rx_drop_partial(ad);
+	lunic_record_damage(ad, rec);
 	*len = sizeof(*rec);
 	netdev_info(ad->netdev, "freeze: TX drained, interrupts masked, receiver left running (RDH %u RDT %u)\n",
 		    lunic_rd(ad, LUNIC_RDH), rec->rdt);
