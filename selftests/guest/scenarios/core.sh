@@ -8,6 +8,7 @@
 #   1  unpreserved devices were shut down and are probed; A gets a spare
 #      chunk its retrieve() will not restore  -> preserve A, B
 #   2  both retrieved (record, chunk, device intact), pinned to the driver;
+#      finish written while B is inside retrieve() takes nothing from it;
 #      A's spare chunk stays reserved after retrieve and finish -> preserve
 #   3  chained: generation 2; the spare chunk was handed on; driver unload
 #      before finish frees the update
@@ -22,7 +23,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 110
+# results: 111
 
 . /lu/lib.sh
 
@@ -87,6 +88,18 @@ expect_cold_probe()
 	expect_dev_log "A probed ($1)" $A "lu_test: probe"
 	expect_dev_log "B probed ($1)" $B "lu_test: probe"
 	expect_no_log "nothing retrieved ($1)" "lu_test: retrieve"
+}
+
+# wait_dmesg PATTERN TENTHS: a kernel message matches within TENTHS/10 s?
+wait_dmesg()
+{
+	local i=0
+	while [ $i -lt "$2" ]; do
+		dmesg | grep -v 'LUTEST: ' | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 
 preserve()
@@ -162,7 +175,14 @@ stage2()
 		$LU/devices/$A/incoming_memory 12288
 	expect_file "stage 2: A pinned to its record's driver" \
 		/sys/bus/pci/devices/$A/driver_override pci_lu_test
-	load_driver
+	# finish while B is inside retrieve(): it must not free what B reads.
+	load_driver slow_retrieve=$B &
+	if wait_dmesg "$B: lu_test: retrieve: waiting" 100; then
+		lu_check "stage 2: finish while B is in retrieve()" sh -c "echo 1 >$LU/finish"
+	else
+		lu_fail "stage 2: finish while B is in retrieve()" "B's retrieve() did not start"
+	fi
+	wait
 	expect_dev_log "A retrieved intact" $A "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
 	expect_dev_log "B retrieved intact" $B "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
 	expect_no_log "no cold probe" "lu_test: probe"
