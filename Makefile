@@ -6,6 +6,7 @@
 #   make demo       set up (Debian packages), build, show a live update
 #   make check      set up, build, lint, run the QEMU + kexec test suite
 #   make lint       checkpatch and sparse on our C files
+#   make soak       SOAK_UPDATES (100) chained live updates in one VM
 #
 # KDIR defaults to the newest installed Debian 6.12 kernel headers; never to
 # `uname -r`, which on build machines is not a Debian kernel.
@@ -25,7 +26,7 @@ LU_NVME_HOST := $(CURDIR)/build/nvme-host
 BUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(LU_CONFIG) KCFLAGS="$(LU_DEFS)" \
 	     LU_NVME_HOST=$(LU_NVME_HOST)
 
-.PHONY: modules clean demo check lint deps
+.PHONY: modules clean demo check lint deps soak
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make deps' or set KDIR" >&2; exit 1; }
@@ -50,5 +51,11 @@ demo: deps
 check: deps
 	$(MAKE) modules
 	selftests/run
+
+# Not in check: about 100 x 20 s under TCG.
+SOAK_UPDATES ?= 100
+soak: deps
+	$(MAKE) modules
+	LU_APPEND="$(LU_APPEND) SOAK_UPDATES=$(SOAK_UPDATES)" selftests/run soak
 
 endif

@@ -211,6 +211,12 @@ static int lunic_set_ringparam(struct net_device *netdev,
 	if (running)
 		lunic_down(ad);
 	ret = lunic_resize(ad, rx, tx);
+	if (!ad->rx.desc) {
+		/* Not even the old rings: nothing lunic_up() could run on. */
+		netif_device_detach(netdev);
+		netdev_err(netdev, "no memory for any RX/TX rings: interface off until the driver is bound again\n");
+		return ret;
+	}
 	if (running)
 		lunic_up(ad);
 	return ret;

@@ -76,15 +76,15 @@ static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 	unsigned int waiting;
 	int ret;
 
-	if (len != sizeof(*rec)) {
-		pci_err(pdev, "retrieve: record of %zu bytes, expected %zu\n",
-			len, sizeof(*rec));
-		return -EINVAL;
-	}
+	/*
+	 * Everything below is device-managed: on error the core releases it
+	 * and probe() resets the device, so each failure simply returns.
+	 * lunvme, whose state lives in nvme-core, unwinds with a label.
+	 */
 	ad = lunic_sw_alloc(pdev);
 	if (IS_ERR(ad))
 		return PTR_ERR(ad);
-	ret = lunic_record_check(ad, rec);
+	ret = lunic_record_check(ad, rec, len);
 	if (ret)
 		return ret;
 	ret = lunic_rings_restore(ad, rec);
@@ -119,12 +119,55 @@ static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 	return 0;
 }
 
+/*
+ * Test only (lunic's debugfs record_fault): one field wrong but plausible,
+ * so that retrieve() must find it without the CRC's help.
+ */
+static void lunic_record_damage(struct lunic_adapter *ad,
+				struct lunic_record *rec)
+{
+	switch (lunic_fault_record(ad)) {
+	case LUNIC_RF_NONE:
+		break;
+	case LUNIC_RF_MAC:
+		rec->mac[5] ^= 1;
+		break;
+	case LUNIC_RF_MAC_INVALID:
+		rec->mac[0] |= 1;	/* multicast */
+		break;
+	case LUNIC_RF_RX_COUNT:
+		rec->rx_count = LUNIC_RING_MAX + 8;
+		break;
+	case LUNIC_RF_RDT:
+		rec->rdt = rec->rx_count;
+		break;
+	case LUNIC_RF_MTU:
+		rec->mtu = LUNIC_MAX_MTU + 1;
+		break;
+	case LUNIC_RF_FLAGS:
+		rec->flags |= BIT(7);
+		break;
+	case LUNIC_RF_RCTL:
+		rec->rctl ^= LUNIC_RCTL_EN;
+		break;
+	case LUNIC_RF_RX_RING_DMA:
+		rec->rx_ring_dma += PAGE_SIZE;
+		break;
+	case LUNIC_RF_RX_BUFS_DMA:
+		rec->rx_bufs_dma += PAGE_SIZE;
+		break;
+	}
+}
+
 static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 {
 	struct lunic_adapter *ad = pci_get_drvdata(pdev);
 	struct lunic_record *rec = data;
 	int ret;
 
+	/* Only a NIC with its rings can be handed over (see set_ringparam). */
+	if (!ad->rx.desc || *len < sizeof(*rec))
+		return -ENODEV;
 	lunic_quiesce(ad);
 	ret = lunic_tx_drain(ad);
 	if (ret) {
@@ -133,6 +176,9 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 		return ret;
 	}
 	lunic_tx_clean_all(ad);
+	ret = lunic_fault_freeze(ad);
+	if (ret)
+		return ret;
 
 	memset(rec, 0, sizeof(*rec));
 	ether_addr_copy(rec->mac, ad->netdev->dev_addr);
@@ -150,12 +196,14 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 	rec->rx_bufs_dma = ad->rx.bufs_dma;
 	rec->tx_ring_dma = ad->tx.dma;
 	lunic_rx_drop_partial(ad);
+	lunic_record_damage(ad, rec);
 	*len = sizeof(*rec);
 	netdev_info(ad->netdev, "freeze: TX drained, interrupts masked, receiver left running (RDH %u RDT %u)\n",
 		    lunic_rd(ad, LUNIC_RDH), rec->rdt);
 	return 0;
 }
 
+/* Also after a failed freeze(), on a half-quiesced NIC; twice is safe. */
 static void lunic_shutdown(struct pci_dev *pdev)
 {
 	struct lunic_adapter *ad = pci_get_drvdata(pdev);
@@ -186,8 +234,11 @@ static void lunic_remove(struct pci_dev *pdev)
 }
 
 /* Is the record itself sane, before any of it is compared or used? */
-static const char *lunic_record_bad(const struct lunic_record *rec)
+static const char *lunic_record_bad(const struct lunic_record *rec,
+				    size_t len)
 {
+	if (len != sizeof(*rec))
+		return "record of the wrong size";
 	if (!is_valid_ether_addr(rec->mac))
 		return "invalid MAC address";
 	if (rec->rx_count < LUNIC_RING_MIN || rec->rx_count > LUNIC_RING_MAX ||
@@ -199,6 +250,8 @@ static const char *lunic_record_bad(const struct lunic_record *rec)
 		return "ring index out of range";
 	if (rec->mtu < ETH_MIN_MTU || rec->mtu > LUNIC_MAX_MTU)
 		return "MTU out of range";
+	if (rec->flags & ~LUNIC_REC_RX_MIDFRAME || rec->reserved)
+		return "unknown flags or reserved field set";
 	return NULL;
 }
 
@@ -209,18 +262,9 @@ struct lunic_reg_check {
 	u32 want;
 };
 
-/**
- * lunic_record_check() - is the NIC the one, and in the state, freeze() left?
- * @ad: adapter, registers mapped, nothing else touched
- * @rec: the record
- *
- * A device that was reset, reprogrammed or replaced since the record was
- * written fails one of these; retrieve() then refuses and the core falls
- * back to probe(), which resets it.
- *
- * Return: 0, or -ENODEV / -ESTALE / -EINVAL with the reason logged.
- */
-int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
+/* The registers a frozen NIC must still show; refusal -ESTALE. */
+static int lunic_regs_check(struct lunic_adapter *ad,
+			    const struct lunic_record *rec)
 {
 	const struct lunic_reg_check checks[] = {
 		{ "STATUS.LU", LUNIC_STATUS, LUNIC_STATUS_LU, LUNIC_STATUS_LU },
@@ -237,11 +281,40 @@ int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
 		{ "TDH", LUNIC_TDH, ~0U, rec->tdt },
 		{ "TDT", LUNIC_TDT, ~0U, rec->tdt },
 	};
-	struct pci_dev *pdev = ad->pdev;
-	const char *why = lunic_record_bad(rec);
-	u8 mac[ETH_ALEN];
 	unsigned int i;
 	u32 val;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		val = lunic_rd(ad, checks[i].reg) & checks[i].mask;
+		if (val == checks[i].want)
+			continue;
+		pci_err(ad->pdev, "retrieve: %s is %#x, record says %#x: device was reset or reprogrammed\n",
+			checks[i].name, val, checks[i].want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/**
+ * lunic_record_check() - is the NIC the one, and in the state, freeze() left?
+ * @ad: adapter, registers mapped, nothing else touched
+ * @rec: the record
+ * @len: its length
+ *
+ * The record is judged whole first, then the device against it. A device
+ * that was reset, reprogrammed or replaced since the record was written
+ * fails one of these; retrieve() then refuses and the core falls back to
+ * probe(), which resets it.
+ *
+ * Return: 0, or -EINVAL (bad record), -ENODEV (not this NIC) or -ESTALE
+ * (NIC not as recorded) with the reason logged.
+ */
+int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec,
+		       size_t len)
+{
+	struct pci_dev *pdev = ad->pdev;
+	const char *why = lunic_record_bad(rec, len);
+	u8 mac[ETH_ALEN];
 
 	if (why) {
 		pci_err(pdev, "retrieve: record refused: %s\n", why);
@@ -257,15 +330,7 @@ int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec)
 			mac, rec->mac);
 		return -ENODEV;
 	}
-	for (i = 0; i < ARRAY_SIZE(checks); i++) {
-		val = lunic_rd(ad, checks[i].reg) & checks[i].mask;
-		if (val == checks[i].want)
-			continue;
-		pci_err(pdev, "retrieve: %s is %#x, record says %#x: device was reset or reprogrammed\n",
-			checks[i].name, val, checks[i].want);
-		return -ESTALE;
-	}
-	return 0;
+	return lunic_regs_check(ad, rec);
 }
 
 static const struct pci_device_id lunic_ids[] = {

@@ -440,10 +440,11 @@ static bool lunic_rx_one(struct lunic_adapter *ad, struct lunic_rx_desc *d,
 		rx->discard = !eop;
 		return false;
 	}
-	if (!rx->skb)
+	if (!rx->skb && len <= LUNIC_RX_BUF_SIZE)
 		rx->skb = napi_alloc_skb(&ad->napi, eop ? len : LUNIC_MAX_FRAME);
-	if (!rx->skb || (d->errors & LUNIC_RXD_ERR_FRAME) ||
-	    len > skb_tailroom(rx->skb)) {
+	/* The length is the device's word: never read past the buffer. */
+	if (len > LUNIC_RX_BUF_SIZE || !rx->skb ||
+	    (d->errors & LUNIC_RXD_ERR_FRAME) || len > skb_tailroom(rx->skb)) {
 		rx->dropped++;
 		lunic_rx_drop_partial(ad);
 		rx->discard = !eop;

@@ -49,6 +49,9 @@ struct lunic_adapter *lunic_sw_alloc(struct pci_dev *pdev)
 				    sizeof(*ad->hw_stats), GFP_KERNEL);
 	if (!ad->hw_stats)
 		return ERR_PTR(-ENOMEM);
+	ret = lunic_fault_init(ad);
+	if (ret)
+		return ERR_PTR(ret);
 	spin_lock_init(&ad->stats_lock);
 	u64_stats_init(&ad->rx.stats.syncp);
 	u64_stats_init(&ad->tx.stats.syncp);

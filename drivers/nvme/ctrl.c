@@ -284,6 +284,25 @@ int lunvme_quiesce(struct lunvme_dev *dev)
 	return 0;
 }
 
+/**
+ * lunvme_check_running() - is the controller enabled and healthy
+ * @dev: controller
+ *
+ * Return: 0, or -EIO after logging what is wrong.
+ */
+int lunvme_check_running(struct lunvme_dev *dev)
+{
+	u32 csts = readl(dev->bar + NVME_REG_CSTS);
+	u32 cc = readl(dev->bar + NVME_REG_CC);
+
+	if (csts != ~0U && (cc & NVME_CC_ENABLE) && (csts & NVME_CSTS_RDY) &&
+	    !(csts & (NVME_CSTS_CFS | NVME_CSTS_SHST_MASK)))
+		return 0;
+	dev_err(dev->ctrl.device, "controller not running (CC %#x, CSTS %#x)\n",
+		cc, csts);
+	return -EIO;
+}
+
 static void lunvme_queues_dead(struct lunvme_dev *dev)
 {
 	unsigned int i;
@@ -314,7 +333,13 @@ void lunvme_stop(struct lunvme_dev *dev, bool shutdown)
 	}
 	nvme_quiesce_io_queues(&dev->ctrl);
 	if (present && dev->queues[0].live) {
-		if (shutdown)
+		/*
+		 * After a failed freeze() the admin queue is frozen and
+		 * interrupts are off: a Delete I/O Queue would never
+		 * complete. Deleting the queues before CC.SHN is only
+		 * recommended; the I/O queues are idle then anyway.
+		 */
+		if (shutdown && !dev->frozen)
 			lunvme_io_queues_delete(dev);
 		nvme_disable_ctrl(&dev->ctrl, shutdown);
 	}

@@ -122,7 +122,7 @@ int lunvme_dbbuf_restore(struct lunvme_dev *dev, u64 dbs, u64 eis)
 		return 0;
 	if (lunvme_dbbuf_bytes(dev) > LUNVME_DBBUF_SIZE) {
 		dev_err(&dev->pdev->dev,
-			"retrieve refused: shadow doorbells of %zu bytes do not fit a page\n",
+			"retrieve: shadow doorbells of %zu bytes do not fit a page\n",
 			lunvme_dbbuf_bytes(dev));
 		return -ENODEV;
 	}
@@ -133,7 +133,7 @@ int lunvme_dbbuf_restore(struct lunvme_dev *dev, u64 dbs, u64 eis)
 	if (!dev->dbbuf_dbs || !dev->dbbuf_eis ||
 	    dev->dbbuf_dbs_dma != dbs || dev->dbbuf_eis_dma != eis) {
 		dev_err(&dev->pdev->dev,
-			"retrieve refused: shadow doorbell pages missing or moved\n");
+			"retrieve: shadow doorbell pages missing or moved\n");
 		return -ENODEV;
 	}
 	lunvme_dbbuf_attach_all(dev);
@@ -144,7 +144,7 @@ int lunvme_dbbuf_restore(struct lunvme_dev *dev, u64 dbs, u64 eis)
 
 		if (sq_tail != q->sq_tail || cq_head != q->cq_head) {
 			dev_err(&dev->pdev->dev,
-				"retrieve refused: queue %u shadow doorbells %u/%u, record says %u/%u\n",
+				"retrieve: queue %u shadow doorbells %u/%u, record says %u/%u\n",
 				qid, sq_tail, cq_head, q->sq_tail, q->cq_head);
 			return -ENODEV;
 		}

@@ -100,6 +100,8 @@ struct lunvme_dev {
 #ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
 	struct dentry *debugfs;
 	atomic_t drop_completions;	/* fault.c */
+	bool fail_freeze;
+	int record_fault;		/* enum lunvme_record_fault */
 #endif
 };
 
@@ -114,6 +116,7 @@ void lunvme_read_cap(struct lunvme_dev *dev);
 int lunvme_start_admin(struct lunvme_dev *dev);
 int lunvme_start_io(struct lunvme_dev *dev);
 int lunvme_quiesce(struct lunvme_dev *dev);
+int lunvme_check_running(struct lunvme_dev *dev);
 void lunvme_stop(struct lunvme_dev *dev, bool shutdown);
 void lunvme_teardown(struct lunvme_dev *dev);
 
@@ -160,12 +163,29 @@ int lunvme_record_identity(struct lunvme_dev *dev, const void *rec);
 int lunvme_record_write(struct lunvme_dev *dev, void *rec, size_t *len);
 unsigned int lunvme_record_irqs(const void *rec, unsigned int *type);
 
-/* fault.c */
+/* fault.c: record fields freeze() can be made to write wrong */
+enum lunvme_record_fault {
+	LUNVME_RF_NONE,
+	LUNVME_RF_NR_QUEUES,
+	LUNVME_RF_DEPTH,
+	LUNVME_RF_DEPTHS,
+	LUNVME_RF_SQ_TAIL,
+	LUNVME_RF_CQ_PHASE,
+	LUNVME_RF_IRQ_TYPE,
+	LUNVME_RF_AER,
+	LUNVME_RF_DBBUF,
+	LUNVME_RF_CC,
+	LUNVME_RF_SERIAL,
+	LUNVME_RF_AQA,
+};
+
 #ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
 void lunvme_fault_init(struct lunvme_dev *dev);
 void lunvme_fault_exit(struct lunvme_dev *dev);
 bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 				  struct nvme_completion *cqe);
+int lunvme_fault_freeze(struct lunvme_dev *dev);
+enum lunvme_record_fault lunvme_fault_record(struct lunvme_dev *dev);
 #else
 static inline void lunvme_fault_init(struct lunvme_dev *dev) { }
 static inline void lunvme_fault_exit(struct lunvme_dev *dev) { }
@@ -173,6 +193,16 @@ static inline bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 						struct nvme_completion *cqe)
 {
 	return false;
+}
+
+static inline int lunvme_fault_freeze(struct lunvme_dev *dev)
+{
+	return 0;
+}
+
+static inline enum lunvme_record_fault lunvme_fault_record(struct lunvme_dev *dev)
+{
+	return LUNVME_RF_NONE;
 }
 #endif
 

@@ -179,23 +179,47 @@ out_teardown:
 	return ret;
 }
 
+/*
+ * Once the controller is DELETING no reset can start (nvme-core allows
+ * RESETTING only from NEW and LIVE), and one a timeout scheduled during the
+ * drain gives up when it runs: nothing restarts the queues under the record, or
+ * under shutdown() if the freeze fails. Return: was it still live?
+ */
+static bool lunvme_forbid_reset(struct lunvme_dev *dev)
+{
+	bool live = nvme_ctrl_state(&dev->ctrl) == NVME_CTRL_LIVE;
+
+	nvme_change_ctrl_state(&dev->ctrl, NVME_CTRL_DELETING);
+	cancel_work_sync(&dev->ctrl.reset_work);
+	return live;
+}
+
 static int lunvme_freeze(struct pci_dev *pdev, void *rec, size_t *len)
 {
 	struct lunvme_dev *dev = pci_get_drvdata(pdev);
 	int ret;
 
+	/* A reset in progress ends first; only a live controller is frozen. */
+	flush_work(&dev->ctrl.reset_work);
 	if (nvme_ctrl_state(&dev->ctrl) != NVME_CTRL_LIVE)
 		return -EBUSY;
 	ret = lunvme_quiesce(dev);
+	if (!lunvme_forbid_reset(dev) && !ret)
+		ret = -EBUSY;
+	if (!ret)
+		ret = lunvme_check_running(dev);
+	if (!ret)
+		ret = lunvme_fault_freeze(dev);
+	if (!ret)
+		ret = lunvme_record_write(dev, rec, len);
 	if (ret)
 		return ret;
-	ret = lunvme_record_write(dev, rec, len);
-	if (!ret)
-		dev_info(dev->ctrl.device, "frozen for live update: %u I/O queues\n",
-			 dev->nr_queues - 1);
-	return ret;
+	dev_info(dev->ctrl.device, "frozen for live update: %u I/O queues\n",
+		 dev->nr_queues - 1);
+	return 0;
 }
 
+/* Also after a failed freeze(), on a half-quiesced controller; twice is safe. */
 static void lunvme_shutdown(struct pci_dev *pdev)
 {
 	lunvme_stop(pci_get_drvdata(pdev), true);

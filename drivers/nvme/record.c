@@ -42,7 +42,7 @@ static_assert(sizeof(struct lunvme_rec_queue) == 16);
 static_assert(sizeof(struct lunvme_record) == 88 + 16 * (LUNVME_MAX_IO_QUEUES + 1));
 
 /* Log why the controller is not adopted; the core then cold-probes it. */
-static __printf(2, 3) int lunvme_refuse(struct lunvme_dev *dev,
+static __printf(3, 4) int lunvme_refuse(struct lunvme_dev *dev, int err,
 					const char *fmt, ...)
 {
 	struct va_format vaf;
@@ -51,9 +51,125 @@ static __printf(2, 3) int lunvme_refuse(struct lunvme_dev *dev,
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	dev_err(&dev->pdev->dev, "retrieve refused: %pV\n", &vaf);
+	dev_err(&dev->pdev->dev, "retrieve: %pV\n", &vaf);
 	va_end(args);
-	return -ENODEV;
+	return err;
+}
+
+/* One queue of the record; @max is the most entries it may have. */
+static const char *lunvme_rec_queue_bad(const struct lunvme_record *rec,
+					unsigned int qid, u32 max)
+{
+	const struct lunvme_rec_queue *r = &rec->q[qid];
+
+	if (r->depth < 2 || r->depth > max)
+		return "queue depth out of range";
+	if (qid > 1 && r->depth != rec->q[1].depth)
+		return "I/O queues of different depths";
+	if (r->sq_tail >= r->depth || r->cq_head >= r->depth)
+		return "queue index beyond its depth";
+	if (r->cq_phase > 1)
+		return "completion phase neither 0 nor 1";
+	if (r->cq_vector >= rec->nr_vecs)
+		return "queue vector beyond the vectors recorded";
+	return NULL;
+}
+
+/* Interrupts as lunvme_irqs_alloc() can have granted them. */
+static const char *lunvme_rec_irqs_bad(const struct lunvme_record *rec)
+{
+	switch (rec->irq_type) {
+	case PCI_IRQ_MSIX:
+		return rec->nr_vecs <= LUNVME_MAX_IO_QUEUES + 1 ? NULL :
+		       "more MSI-X vectors than queues";
+	case PCI_IRQ_MSI:
+		return rec->nr_vecs <= 32 && is_power_of_2(rec->nr_vecs) ? NULL :
+		       "MSI vector count not a power of two up to 32";
+	case PCI_IRQ_INTX:
+		return rec->nr_vecs == 1 ? NULL : "INTx with more than one vector";
+	}
+	return "unknown interrupt type";
+}
+
+/*
+ * Is the record itself sane, before any of it is compared or used? The
+ * CRC only says it arrived as written; this says what was written makes
+ * sense to this driver.
+ */
+static const char *lunvme_record_bad(const struct lunvme_record *rec,
+				     size_t len)
+{
+	u32 io_max = min_t(u32, NVME_CAP_MQES(rec->cap) + 1, LUNVME_IO_DEPTH);
+	unsigned int qid;
+	const char *why;
+
+	if (len != sizeof(*rec))
+		return "record of the wrong size";
+	if (!rec->nr_queues || rec->nr_queues > LUNVME_MAX_IO_QUEUES + 1)
+		return "queue count out of range";
+	if (!rec->nr_vecs)
+		return "no interrupt vector";
+	why = lunvme_rec_irqs_bad(rec);
+	if (why)
+		return why;
+	if (rec->q[0].depth != (rec->aqa & 0xfff) + 1 ||
+	    rec->q[0].depth != ((rec->aqa >> 16) & 0xfff) + 1)
+		return "admin queue depth differs from AQA";
+	for (qid = 0; qid < rec->nr_queues; qid++) {
+		why = lunvme_rec_queue_bad(rec, qid, qid ? io_max : NVME_AQ_DEPTH);
+		if (why)
+			return why;
+	}
+	if (rec->aer_outstanding > NVME_NR_AEN_COMMANDS)
+		return "more outstanding AERs than ever sent";
+	if (!rec->dbbuf_dbs != !rec->dbbuf_eis)
+		return "one shadow doorbell page without the other";
+	if (rec->reserved)
+		return "reserved field set";
+	return NULL;
+}
+
+struct lunvme_reg_check {
+	const char *name;
+	u32 reg;
+	bool wide;		/* 64-bit register */
+	u64 mask;
+	u64 want;
+};
+
+static u64 lunvme_reg_read(struct lunvme_dev *dev,
+			   const struct lunvme_reg_check *c)
+{
+	return c->wide ? lo_hi_readq(dev->bar + c->reg) : readl(dev->bar + c->reg);
+}
+
+/* The registers a frozen controller must still show; refusal -ESTALE. */
+static int lunvme_regs_check(struct lunvme_dev *dev,
+			     const struct lunvme_record *rec)
+{
+	const struct lunvme_reg_check checks[] = {
+		{ "CC.EN", NVME_REG_CC, false, NVME_CC_ENABLE, NVME_CC_ENABLE },
+		{ "CSTS.RDY", NVME_REG_CSTS, false, NVME_CSTS_RDY, NVME_CSTS_RDY },
+		{ "CSTS.CFS", NVME_REG_CSTS, false, NVME_CSTS_CFS, 0 },
+		{ "CSTS.SHST", NVME_REG_CSTS, false, NVME_CSTS_SHST_MASK, 0 },
+		{ "CC", NVME_REG_CC, false, ~0U, rec->cc },
+		{ "CAP", NVME_REG_CAP, true, ~0ULL, rec->cap },
+		{ "AQA", NVME_REG_AQA, false, ~0U, rec->aqa },
+		{ "ASQ", NVME_REG_ASQ, true, ~0ULL, rec->asq },
+		{ "ACQ", NVME_REG_ACQ, true, ~0ULL, rec->acq },
+	};
+	unsigned int i;
+	u64 val;
+
+	for (i = 0; i < ARRAY_SIZE(checks); i++) {
+		val = lunvme_reg_read(dev, &checks[i]) & checks[i].mask;
+		if (val == checks[i].want)
+			continue;
+		return lunvme_refuse(dev, -ESTALE,
+				     "%s is %#llx, record says %#llx: controller was reset, shut down or replaced",
+				     checks[i].name, val, checks[i].want);
+	}
+	return 0;
 }
 
 /**
@@ -62,38 +178,25 @@ static __printf(2, 3) int lunvme_refuse(struct lunvme_dev *dev,
  * @data: the record
  * @len: its length
  *
- * Return: 0, or -ENODEV after logging what differs.
+ * The record is judged whole first, then the controller against it: a
+ * controller that was reset, shut down, failed or replaced since the record
+ * was written fails one of these, and is not adopted. Its identity (the
+ * serial) is checked once nvme-core has identified it.
+ *
+ * Return: 0, or -EINVAL (bad record), -ENODEV (no controller) or -ESTALE
+ * (controller not as recorded) after logging why.
  */
 int lunvme_record_check(struct lunvme_dev *dev, const void *data, size_t len)
 {
 	const struct lunvme_record *rec = data;
-	u32 csts, cc;
+	const char *why = lunvme_record_bad(rec, len);
 
-	if (len != sizeof(*rec) || !rec->nr_queues ||
-	    rec->nr_queues > LUNVME_MAX_IO_QUEUES + 1 || !rec->nr_vecs)
-		return lunvme_refuse(dev, "malformed record (%zu bytes)", len);
-
-	csts = readl(dev->bar + NVME_REG_CSTS);
-	if (csts == ~0U)
-		return lunvme_refuse(dev, "controller does not respond");
-	cc = readl(dev->bar + NVME_REG_CC);
-	if (!(cc & NVME_CC_ENABLE))
-		return lunvme_refuse(dev, "controller disabled (CC.EN=0)");
-	if (!(csts & NVME_CSTS_RDY))
-		return lunvme_refuse(dev, "controller not ready (CSTS.RDY=0)");
-	if (csts & NVME_CSTS_CFS)
-		return lunvme_refuse(dev, "controller fatal status (CSTS.CFS=1)");
-	if (csts & NVME_CSTS_SHST_MASK)
-		return lunvme_refuse(dev, "controller shut down (CSTS=%#x)", csts);
-	if (cc != rec->cc)
-		return lunvme_refuse(dev, "CC is %#x, record says %#x", cc, rec->cc);
-	if (lo_hi_readq(dev->bar + NVME_REG_CAP) != rec->cap)
-		return lunvme_refuse(dev, "CAP differs from the record");
-	if (readl(dev->bar + NVME_REG_AQA) != rec->aqa ||
-	    lo_hi_readq(dev->bar + NVME_REG_ASQ) != rec->asq ||
-	    lo_hi_readq(dev->bar + NVME_REG_ACQ) != rec->acq)
-		return lunvme_refuse(dev, "admin queue registers differ from the record");
-	return 0;
+	if (why)
+		return lunvme_refuse(dev, -EINVAL, "record refused: %s", why);
+	if (readl(dev->bar + NVME_REG_CSTS) == ~0U)
+		return lunvme_refuse(dev, -ENODEV,
+				     "controller reads all-ones: gone or not responding");
+	return lunvme_regs_check(dev, rec);
 }
 
 /**
@@ -116,9 +219,6 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *data)
 		const struct lunvme_rec_queue *r = &rec->q[qid];
 		struct lunvme_queue *q = &dev->queues[qid];
 
-		if (r->depth < 2 || r->sq_tail >= r->depth ||
-		    r->cq_head >= r->depth || r->cq_vector >= rec->nr_vecs)
-			return lunvme_refuse(dev, "queue %u out of range", qid);
 		ret = lunvme_queue_restore(dev, qid, r->depth);
 		if (ret)
 			return ret;
@@ -132,7 +232,7 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *data)
 	}
 	if (dev->queues[0].sq_dma != rec->asq ||
 	    dev->queues[0].cq_dma != rec->acq)
-		return lunvme_refuse(dev, "admin queue memory moved");
+		return lunvme_refuse(dev, -ESTALE, "admin queue memory moved");
 	dev->nr_queues = rec->nr_queues;
 	dev->io_depth = rec->nr_queues > 1 ? rec->q[1].depth : LUNVME_IO_DEPTH;
 	atomic_set(&dev->aer_outstanding, rec->aer_outstanding);
@@ -160,7 +260,8 @@ int lunvme_record_identity(struct lunvme_dev *dev, const void *data)
 	const struct lunvme_record *rec = data;
 
 	if (memcmp(dev->ctrl.subsys->serial, rec->serial, sizeof(rec->serial)))
-		return lunvme_refuse(dev, "serial '%.20s', record says '%.20s'",
+		return lunvme_refuse(dev, -ENODEV,
+				     "serial '%.20s', record says '%.20s': not the controller that was frozen",
 				     dev->ctrl.subsys->serial, rec->serial);
 	return 0;
 }
@@ -170,6 +271,52 @@ static u32 lunvme_irq_type(struct pci_dev *pdev)
 	if (pdev->msix_enabled)
 		return PCI_IRQ_MSIX;
 	return pdev->msi_enabled ? PCI_IRQ_MSI : PCI_IRQ_INTX;
+}
+
+/*
+ * Test only (lunvme's debugfs record_fault): one field wrong but
+ * plausible, so that retrieve() must find it without the CRC's help.
+ */
+static void lunvme_record_damage(struct lunvme_dev *dev,
+				 struct lunvme_record *rec)
+{
+	switch (lunvme_fault_record(dev)) {
+	case LUNVME_RF_NONE:
+		break;
+	case LUNVME_RF_NR_QUEUES:
+		rec->nr_queues = LUNVME_MAX_IO_QUEUES + 2;
+		break;
+	case LUNVME_RF_DEPTH:
+		rec->q[1].depth = LUNVME_IO_DEPTH + 1;
+		break;
+	case LUNVME_RF_DEPTHS:
+		rec->q[rec->nr_queues - 1].depth /= 2;
+		break;
+	case LUNVME_RF_SQ_TAIL:
+		rec->q[1].sq_tail = rec->q[1].depth;
+		break;
+	case LUNVME_RF_CQ_PHASE:
+		rec->q[1].cq_phase = 2;
+		break;
+	case LUNVME_RF_IRQ_TYPE:
+		rec->irq_type = PCI_IRQ_AFFINITY;
+		break;
+	case LUNVME_RF_AER:
+		rec->aer_outstanding = 8;
+		break;
+	case LUNVME_RF_DBBUF:
+		rec->dbbuf_eis = 0;
+		break;
+	case LUNVME_RF_CC:
+		rec->cc ^= NVME_CC_IOCQES;
+		break;
+	case LUNVME_RF_SERIAL:
+		rec->serial[0] ^= 1;
+		break;
+	case LUNVME_RF_AQA:
+		rec->aqa = (rec->aqa & ~0xfffU) | ((rec->aqa & 0xfff) - 1);
+		break;
+	}
 }
 
 /**
@@ -211,6 +358,7 @@ int lunvme_record_write(struct lunvme_dev *dev, void *data, size_t *len)
 			.cq_phase = q->cq_phase,
 		};
 	}
+	lunvme_record_damage(dev, rec);
 	*len = sizeof(*rec);
 	return 0;
 }

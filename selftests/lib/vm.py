@@ -5,10 +5,16 @@
 A scenario is selftests/guest/scenarios/NAME.sh; header comment lines
 tell the host how to run it:
   # qemu: ARGS        extra QEMU arguments (repeatable; $LOGDIR expands)
+  # qemu@N: ARGS      the same, for cold boot N only (a machine that
+                      changed between two boots on the same RAM)
   # disk: ID SIZE     raw image $LOGDIR/ID.img (sparse, e.g. 64M), as
                       -drive if=none,id=ID; kept across the scenario's boots
   # timeout: SECONDS  for the whole scenario, all boots (default 300)
   # boots: N          cold boots in a row sharing one RAM file (default 1)
+  # results: N        results the scenario reports: guest lines and host
+                      check together; any other count fails the run, so
+                      a guest that stops early cannot pass. Required for
+                      the suite (selftests/run)
   # append: ARGS      extra kernel command line
   # trace: EVENT      extra QEMU trace event or pattern (repeatable)
   # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
@@ -168,19 +174,24 @@ class Scenario:
 		self.name = name
 		self.path = os.path.join(SCENARIOS, name + '.sh')
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
+		self.qemu_boot = {}
 		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
+		self.results = None
 		self.tcg = 'single'
 		with open(self.path) as f:
 			for line in f:
 				if not line.startswith('#'):
 					break		# the header ends with the first command
-				m = re.match(r'#\s*(\w+):\s*(.*?)\s*$', line)
+				m = re.match(r'#\s*(\w+(?:@\d+)?):\s*(.*?)\s*$', line)
 				if not m:
 					continue
 				key, val = m.groups()
 				if key == 'qemu':
 					self.qemu += shlex.split(val)
+				elif key.startswith('qemu@'):
+					boot = int(key[5:])
+					self.qemu_boot[boot] = self.qemu_boot.get(boot, []) + shlex.split(val)
 				elif key == 'disk':
 					self.disks.append(val.split())
 				elif key == 'append':
@@ -199,6 +210,8 @@ class Scenario:
 					self.hostbg.append((name, cmd))
 				elif key == 'boots':
 					self.boots = int(val)
+				elif key == 'results':
+					self.results = int(val)
 				elif key == 'tcg':
 					self.tcg = val
 
@@ -241,6 +254,7 @@ class Run:
 		self.scn, self.image, self.rel, self.echo = scn, image, rel, echo
 		self.logdir = os.path.join(ROOT, 'build/logs', scn.name)
 		self.results = []
+		self.reported = 0	# results from the guest and the host check
 		self.tail = []
 
 	def log_rel(self, name):
@@ -268,6 +282,7 @@ class Run:
 				self.stop_host_side()
 			self.check_kernel_log()
 			self.host_check()
+			self.check_count()
 		finally:
 			if self.ram and os.path.exists(self.ram):
 				os.unlink(self.ram)
@@ -334,7 +349,8 @@ class Run:
 				'-machine', 'memory-backend=ram']
 		for disk_id, _ in self.scn.disks:
 			cmd += ['-drive', f'file={self.disk(disk_id)},if=none,id={disk_id},format=raw']
-		return in_netns(self.netns, cmd + [self.expand(a) for a in self.scn.qemu])
+		extra = self.scn.qemu + self.scn.qemu_boot.get(boot, [])
+		return in_netns(self.netns, cmd + [self.expand(a) for a in extra])
 
 	def boot(self, boot):
 		"""One QEMU run; True if the guest printed its done marker."""
@@ -420,6 +436,7 @@ class Run:
 				self.done = True
 			else:
 				self.results.append((kind, desc, why))
+				self.reported += kind != '#'
 
 	def not_finished(self, boot, why):
 		for line in self.tail:
@@ -454,6 +471,14 @@ class Run:
 		else:
 			self.results.append(('ok', desc, ''))
 
+	def check_count(self):
+		want = self.scn.results
+		if want is None:
+			return
+		ok = self.reported == want
+		self.results.append(('ok' if ok else 'not ok', f'{want} results reported',
+				     '' if ok else f'{self.reported} reported, the header says {want}'))
+
 	def host_check(self):
 		prog = os.path.join(ROOT, 'selftests/host', self.scn.name)
 		if not os.access(prog, os.X_OK):
@@ -473,6 +498,7 @@ class Run:
 				kind, d, why = parse_lutest(m.group(1).strip())
 				if kind != 'done':
 					self.results.append((kind, d, why))
+					self.reported += kind != '#'
 		if p.returncode:
 			self.results.append(('not ok', desc, f'exit status {p.returncode}, '
 					     f'see {self.log_rel("host.log")}'))

@@ -55,6 +55,12 @@ MODULE_PARM_DESC(fail_retrieve, "PCI name of a device whose retrieve() fails aft
 static char *fail_freeze = "";
 module_param(fail_freeze, charp, 0644);
 MODULE_PARM_DESC(fail_freeze, "PCI name of a device whose freeze() fails");
+static char *spare_chunk = "";
+module_param(spare_chunk, charp, 0644);
+MODULE_PARM_DESC(spare_chunk, "PCI name of a device given a second chunk that retrieve() does not restore");
+static char *slow_retrieve = "";
+module_param(slow_retrieve, charp, 0644);
+MODULE_PARM_DESC(slow_retrieve, "PCI name of a device whose retrieve() waits 3 s before it restores its chunk");
 
 struct lu_test_record {
 	u32 magic;
@@ -134,11 +140,16 @@ static struct lu_test *lu_test_alloc(struct pci_dev *pdev)
 static int lu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lu_test *t = lu_test_alloc(pdev);
+	dma_addr_t dma;
 
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	t->chunk = pci_lu_alloc(pdev, "buf", TEST_CHUNK_SIZE, &t->dma);
 	if (!t->chunk)
+		return -ENOMEM;
+	/* Test of the core: such a chunk stays reserved after retrieve(). */
+	if (sysfs_streq(spare_chunk, pci_name(pdev)) &&
+	    !pci_lu_alloc(pdev, "spare", SZ_4K, &dma))
 		return -ENOMEM;
 	/* "Reset": forget whatever a previous kernel left in the device. */
 	writel(0, t->regs + EDU_FACTORIAL);
@@ -168,6 +179,11 @@ static int lu_test_retrieve(struct pci_dev *pdev,
 		pci_err(pdev, "lu_test: retrieve: factorial %u, record says %u: not the device we froze\n",
 			fact, rec->fact_out);
 		return -ENODEV;
+	}
+	/* Test of the core: a finish written meanwhile takes nothing away. */
+	if (sysfs_streq(slow_retrieve, pci_name(pdev))) {
+		pci_info(pdev, "lu_test: retrieve: waiting 3 s\n");
+		msleep(3000);
 	}
 	t->chunk = pci_lu_restore(pdev, "buf", TEST_CHUNK_SIZE, &t->dma);
 	if (!t->chunk)

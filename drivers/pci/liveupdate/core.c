@@ -128,22 +128,36 @@ void lu_release_stale(struct lu_dev *ldev, const char *why)
 			ldev->name, bytes / SZ_1K, why);
 }
 
-/* Pin a device to the driver named in its record, so that no other driver
- * (the upstream one, say) binds it and resets it first.
+/*
+ * Pin a device to the driver named in its record, so that no other driver
+ * (the upstream one, say) binds it and resets it first. Only the device the
+ * record was written for: after a hardware change at this address the
+ * record is refused and the device is left to normal binding, so no driver
+ * is forced onto a device it was never written for.
  */
 static void lu_dev_pin(struct lu_dev *ldev)
 {
 	const struct pci_lu_rec *rec = ldev->in_rec;
 	struct pci_dev *pdev;
+	const char *why;
 
 	pdev = pci_get_domain_bus_and_slot(rec->domain, rec->bus, rec->devfn);
-	if (!pdev)
+	if (!pdev) {
+		pr_warn("%s: preserved by the previous kernel but not present; its record is dropped at finish\n",
+			ldev->name);
 		return;
-	if (pdev->dev.driver)
+	}
+	why = lu_rec_ids_mismatch(rec, pdev);
+	if (why) {
+		pr_err("%s: live update record refused: %s; left to normal binding\n",
+		       ldev->name, why);
+		lu_dev_set(ldev, LU_DEV_REFUSED, "%s", why);
+	} else if (pdev->dev.driver) {
 		pr_warn("%s: already bound to %s, its record cannot be retrieved\n",
 			ldev->name, pdev->dev.driver->name);
-	else if (!device_set_driver_override(&pdev->dev, rec->driver))
+	} else if (!device_set_driver_override(&pdev->dev, rec->driver)) {
 		ldev->overridden = true;
+	}
 	pci_dev_put(pdev);
 }
 
@@ -168,7 +182,12 @@ static void lu_dev_unpin(struct lu_dev *ldev)
  * @why: logged
  *
  * Records never retrieved are dropped and their memory returned; devices
- * whose driver has not come are reported by name.
+ * whose driver has not come are reported by name. A device bound to its
+ * driver keeps the old memory it has not adopted: it may still be running
+ * on it (inside retrieve(), between a failed retrieve() and the cold
+ * probe's reset, or after a retrieve() that did not restore every chunk);
+ * its reset or unbind returns it. A record being retrieved is owned by
+ * lu_probe(), not freed here.
  * Context: lu.lock held.
  */
 void lu_finish_locked(const char *why)
@@ -187,7 +206,8 @@ void lu_finish_locked(const char *why)
 				   ldev->driver);
 			abandoned++;
 		}
-		lu_release_stale(ldev, "finish");
+		if (!ldev->pdev)
+			lu_release_stale(ldev, "finish");
 		kfree(ldev->in_rec);
 		ldev->in_rec = NULL;
 		lu_dev_unpin(ldev);

@@ -18,6 +18,7 @@
 
 #include <linux/module.h>
 #include <linux/reboot.h>
+#include <linux/slab.h>
 
 #include "internal.h"
 
@@ -26,26 +27,49 @@ static struct pci_lu_driver *to_lu_driver(struct pci_dev *pdev)
 	return container_of(pdev->driver, struct pci_lu_driver, driver);
 }
 
-/* Take the incoming record of @ldev if this driver may retrieve it. */
-static const struct pci_lu_rec *lu_take_record(struct lu_dev *ldev,
-					       struct pci_lu_driver *drv)
+/*
+ * Take the incoming record of @ldev if this driver may retrieve it. The
+ * caller owns it from here and frees it: a finish written while retrieve()
+ * reads it must not free it under the driver.
+ * Context: lu.lock held.
+ */
+static struct pci_lu_rec *lu_take_record(struct lu_dev *ldev,
+					 struct pci_lu_driver *drv)
 {
+	struct pci_lu_rec *rec = ldev->in_rec;
 	const char *why;
 
 	if (ldev->status == LU_DEV_REFUSED) {
 		pci_info(ldev->pdev, "cold probe: %s\n", ldev->reason);
 		return NULL;
 	}
-	if (ldev->status != LU_DEV_INCOMING || !ldev->in_rec)
+	if (ldev->status != LU_DEV_INCOMING || !rec)
 		return NULL;
-	why = lu_rec_mismatch(ldev->in_rec, ldev->pdev, drv);
+	why = lu_rec_mismatch(rec, ldev->pdev, drv);
 	if (why) {
 		pci_err(ldev->pdev, "live update record refused: %s; cold probe with reset\n",
 			why);
 		lu_dev_set(ldev, LU_DEV_REFUSED, "%s", why);
 		return NULL;
 	}
-	return ldev->in_rec;
+	ldev->in_rec = NULL;
+	ldev->retrieving = true;
+	return rec;
+}
+
+/*
+ * Old memory retrieve() did not restore may still be a DMA target of the
+ * running device (a page it was given before the kexec that this kernel
+ * does not use): it stays reserved, and goes on in the next record, until
+ * the device is reset or unbound.
+ */
+static void lu_keep_stale(struct lu_dev *ldev)
+{
+	size_t bytes = lu_chunks_size(&ldev->in_chunks);
+
+	if (bytes)
+		pci_info(ldev->pdev, "keeping %zu KiB of the previous kernel's memory that retrieve did not restore, until a reset or unbind\n",
+			 bytes / SZ_1K);
 }
 
 static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
@@ -61,14 +85,16 @@ static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
 	 * cold probe, as the driver core would after a failed probe.
 	 */
 	group = devres_open_group(&pdev->dev, NULL, GFP_KERNEL);
-	if (!group)
-		return -ENOMEM;
-	ldev->retrieving = true;
-	ret = drv->retrieve(pdev, id, pci_lu_rec_blob(rec), rec->blob_len);
-	if (ret)
-		devres_release_group(&pdev->dev, group);
-	else
-		devres_remove_group(&pdev->dev, group);
+	if (group) {
+		ret = drv->retrieve(pdev, id, pci_lu_rec_blob(rec),
+				    rec->blob_len);
+		if (ret)
+			devres_release_group(&pdev->dev, group);
+		else
+			devres_remove_group(&pdev->dev, group);
+	} else {
+		ret = -ENOMEM;
+	}
 
 	mutex_lock(&lu.lock);
 	ldev->retrieving = false;
@@ -81,7 +107,7 @@ static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
 		pci_err(pdev, "retrieve failed (%pe); cold probe with reset\n",
 			ERR_PTR(ret));
 	} else {
-		lu_release_stale(ldev, "not adopted by retrieve");
+		lu_keep_stale(ldev);
 		lu_dev_set(ldev, LU_DEV_RETRIEVED, "%s", "");
 		pci_info(pdev, "retrieved from live update generation %llu in %lld us\n",
 			 lu.generation, ktime_us_delta(ktime_get(), start));
@@ -130,7 +156,7 @@ static void lu_dev_unbind(struct lu_dev *ldev)
 static int lu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pci_lu_driver *drv = to_lu_driver(pdev);
-	const struct pci_lu_rec *rec = NULL;
+	struct pci_lu_rec *rec = NULL;
 	struct lu_dev *ldev;
 	int ret;
 
@@ -145,8 +171,12 @@ static int lu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!ldev)
 		return -ENOMEM;
 
-	if (rec && !lu_retrieve(drv, ldev, id, rec))
-		return 0;
+	if (rec) {
+		ret = lu_retrieve(drv, ldev, id, rec);
+		kfree(rec);
+		if (!ret)
+			return 0;
+	}
 	ret = lu_cold_probe(drv, ldev, id);
 	if (ret)
 		lu_dev_unbind(ldev);

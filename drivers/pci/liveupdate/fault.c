@@ -10,6 +10,17 @@
  *   truncate            the header claims twice the region size (valid CRC)
  *   record-crc NAME     one byte of NAME's record changes after its CRC
  *   record-ids NAME     NAME's record has another device ID (valid CRC)
+ *
+ * and, with the CRC recomputed, so that only the core's own checks can
+ * catch them:
+ *
+ *   record-version NAME the next record version of the driver
+ *   record-driver NAME  written by a driver that does not exist
+ *   record-bdf NAME     for an address with no device
+ *   record-sizes NAME   a blob length the record length does not allow
+ *   chunk-offset NAME   first chunk outside the data area
+ *   chunk-tag NAME      first chunk under another tag
+ *   chunk-dma NAME      first chunk at another bus address
  *   clear               no faults
  *
  * The damage is done as the handover is written, at kexec time, so the next
@@ -35,6 +46,13 @@ enum lu_hdr_fault {
 enum lu_rec_fault {
 	LU_FAULT_REC_CRC = 1,
 	LU_FAULT_REC_IDS,
+	LU_FAULT_REC_VERSION,
+	LU_FAULT_REC_DRIVER,
+	LU_FAULT_REC_BDF,
+	LU_FAULT_REC_SIZES,
+	LU_FAULT_CHUNK_OFFSET,
+	LU_FAULT_CHUNK_TAG,
+	LU_FAULT_CHUNK_DMA,
 };
 
 /* match_string() stops at the first NULL: index 0 needs a name too. */
@@ -50,6 +68,13 @@ static const char * const lu_rec_faults[] = {
 	[0]			= "none",
 	[LU_FAULT_REC_CRC]	= "record-crc",
 	[LU_FAULT_REC_IDS]	= "record-ids",
+	[LU_FAULT_REC_VERSION]	= "record-version",
+	[LU_FAULT_REC_DRIVER]	= "record-driver",
+	[LU_FAULT_REC_BDF]	= "record-bdf",
+	[LU_FAULT_REC_SIZES]	= "record-sizes",
+	[LU_FAULT_CHUNK_OFFSET]	= "chunk-offset",
+	[LU_FAULT_CHUNK_TAG]	= "chunk-tag",
+	[LU_FAULT_CHUNK_DMA]	= "chunk-dma",
 };
 
 static struct {
@@ -83,6 +108,43 @@ void lu_fault_hdr(struct pci_lu_hdr *hdr)
 	hdr->hdr_crc = lu_hdr_crc(hdr);
 }
 
+/* A wrong but well-formed record: the CRC is recomputed after this. */
+static void lu_fault_rec_valid(struct pci_lu_rec *rec, enum lu_rec_fault kind)
+{
+	switch (kind) {
+	case LU_FAULT_REC_IDS:
+		rec->device ^= 0xffff;
+		break;
+	case LU_FAULT_REC_VERSION:
+		rec->blob_version++;
+		break;
+	case LU_FAULT_REC_DRIVER:
+		strscpy(rec->driver, "no_such_driver", sizeof(rec->driver));
+		break;
+	case LU_FAULT_REC_BDF:
+		rec->devfn = PCI_DEVFN(0x1e, 7);
+		break;
+	case LU_FAULT_REC_SIZES:
+		rec->blob_len += 8;
+		break;
+	case LU_FAULT_CHUNK_OFFSET:
+		if (rec->nr_chunks)
+			rec->chunks[0].offset = lu.size;
+		break;
+	case LU_FAULT_CHUNK_TAG:
+		if (rec->nr_chunks)
+			rec->chunks[0].tag[0] ^= 0x20;
+		break;
+	case LU_FAULT_CHUNK_DMA:
+		if (rec->nr_chunks)
+			rec->chunks[0].dma += PAGE_SIZE;
+		break;
+	default:
+		return;
+	}
+	rec->rec_crc = lu_rec_crc(rec);
+}
+
 void lu_fault_rec(struct pci_lu_rec *rec, const char *name)
 {
 	int i;
@@ -90,15 +152,10 @@ void lu_fault_rec(struct pci_lu_rec *rec, const char *name)
 	for (i = 0; i < LU_FAULT_RECS; i++) {
 		if (strcmp(lu_fault.rec[i].name, name))
 			continue;
-		switch (lu_fault.rec[i].kind) {
-		case LU_FAULT_REC_CRC:
+		if (lu_fault.rec[i].kind == LU_FAULT_REC_CRC)
 			rec->reserved2 ^= 1;
-			break;
-		case LU_FAULT_REC_IDS:
-			rec->device ^= 0xffff;
-			rec->rec_crc = lu_rec_crc(rec);
-			break;
-		}
+		else
+			lu_fault_rec_valid(rec, lu_fault.rec[i].kind);
 	}
 }
 

@@ -211,13 +211,38 @@ consume:
 }
 
 /**
+ * lu_rec_ids_mismatch() - was an incoming record written for this device
+ * @rec: the record
+ * @pdev: the device now at the record's address
+ *
+ * Bus numbers can change across a kexec, so the IDs must match too; the
+ * driver then checks the device's own identity (serial, MAC) in retrieve().
+ *
+ * Return: NULL if the IDs match, else why not.
+ */
+const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
+				struct pci_dev *pdev)
+{
+	static char why[112];
+
+	if (rec->vendor == pdev->vendor && rec->device == pdev->device &&
+	    rec->subsystem_vendor == pdev->subsystem_vendor &&
+	    rec->subsystem_device == pdev->subsystem_device &&
+	    rec->class == pdev->class)
+		return NULL;
+	snprintf(why, sizeof(why),
+		 "record is for %04x:%04x (%04x:%04x) class %06x, device is %04x:%04x (%04x:%04x) class %06x",
+		 rec->vendor, rec->device, rec->subsystem_vendor,
+		 rec->subsystem_device, rec->class, pdev->vendor, pdev->device,
+		 pdev->subsystem_vendor, pdev->subsystem_device, pdev->class);
+	return why;
+}
+
+/**
  * lu_rec_mismatch() - does an incoming record belong to this device and driver
  * @rec: the record
  * @pdev: device being bound
  * @drv: driver being bound
- *
- * Bus numbers can change across a kexec, so the IDs must match too; the
- * driver then checks the device's own identity (serial, MAC) in retrieve().
  *
  * Return: NULL if the record may be retrieved, else why not.
  */
@@ -225,18 +250,10 @@ const char *lu_rec_mismatch(const struct pci_lu_rec *rec, struct pci_dev *pdev,
 			    const struct pci_lu_driver *drv)
 {
 	static char why[96];
+	const char *ids = lu_rec_ids_mismatch(rec, pdev);
 
-	if (rec->vendor != pdev->vendor || rec->device != pdev->device ||
-	    rec->subsystem_vendor != pdev->subsystem_vendor ||
-	    rec->subsystem_device != pdev->subsystem_device ||
-	    rec->class != pdev->class) {
-		snprintf(why, sizeof(why),
-			 "record is for %04x:%04x (%04x:%04x), device is %04x:%04x (%04x:%04x)",
-			 rec->vendor, rec->device, rec->subsystem_vendor,
-			 rec->subsystem_device, pdev->vendor, pdev->device,
-			 pdev->subsystem_vendor, pdev->subsystem_device);
-		return why;
-	}
+	if (ids)
+		return ids;
 	if (strcmp(rec->driver, drv->driver.name)) {
 		snprintf(why, sizeof(why), "record written by driver '%s'",
 			 rec->driver);
@@ -289,19 +306,28 @@ void lu_handover_invalidate(void)
 	hdr->magic = 0;
 }
 
+static void lu_rec_fill_chunk(struct pci_lu_chunk *d, const struct lu_chunk *c)
+{
+	memcpy(d->tag, c->tag, sizeof(d->tag));
+	d->offset = c->phys - lu.base;
+	d->size = c->size;
+	d->dma = c->dma ? c->dma : c->old_dma;
+}
+
+/*
+ * The chunks the device uses, and those of the previous kernel it was not
+ * seen to adopt: it may still DMA to them, so they stay reserved in the
+ * next kernel too (which will not restore them either).
+ */
 static void lu_rec_fill_chunks(struct pci_lu_rec *rec, struct lu_dev *ldev)
 {
 	struct lu_chunk *c;
 	u32 i = 0;
 
-	list_for_each_entry(c, &ldev->chunks, node) {
-		struct pci_lu_chunk *d = &rec->chunks[i++];
-
-		memcpy(d->tag, c->tag, sizeof(d->tag));
-		d->offset = c->phys - lu.base;
-		d->size = c->size;
-		d->dma = c->dma;
-	}
+	list_for_each_entry(c, &ldev->chunks, node)
+		lu_rec_fill_chunk(&rec->chunks[i++], c);
+	list_for_each_entry(c, &ldev->in_chunks, node)
+		lu_rec_fill_chunk(&rec->chunks[i++], c);
 	rec->nr_chunks = i;
 }
 
@@ -320,7 +346,8 @@ int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
 {
 	struct pci_lu_hdr *hdr = lu.virt;
 	struct pci_dev *pdev = ldev->pdev;
-	size_t nr = list_count_nodes(&ldev->chunks);
+	size_t nr = list_count_nodes(&ldev->chunks) +
+		    list_count_nodes(&ldev->in_chunks);
 	size_t size = pci_lu_rec_size(nr, len);
 	struct pci_lu_rec *rec;
 

@@ -55,7 +55,7 @@ struct lu_dev {
 	char reason[96];
 	char driver[PCI_LU_DRV_NAME_LEN];
 	bool preserved;			/* freeze() at the next kexec */
-	bool retrieving;		/* inside retrieve() */
+	bool retrieving;		/* inside retrieve(), which owns the record */
 	bool overridden;		/* we set driver_override */
 	struct pci_lu_rec *in_rec;	/* incoming record (copy) */
 	struct list_head chunks;	/* memory the device uses now */
@@ -123,6 +123,8 @@ void lu_handover_begin(void);
 void lu_handover_invalidate(void);
 int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
 		       const void *blob, size_t len);
+const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
+				struct pci_dev *pdev);
 const char *lu_rec_mismatch(const struct pci_lu_rec *rec,
 			    struct pci_dev *pdev,
 			    const struct pci_lu_driver *drv);

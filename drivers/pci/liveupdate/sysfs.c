@@ -5,6 +5,7 @@
  *   state          none, preserved, frozen, incoming or finished
  *   generation     updates since the last cold boot
  *   region         SIZE@ADDR of the handover region, or "none"
+ *   region_used    bytes of its data area in use
  *   preserve       write a PCI name: freeze() it at the next kexec
  *   unpreserve     write a PCI name: shutdown() it as usual
  *   finish         write 1: drop incoming records not retrieved yet
@@ -14,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -52,6 +54,21 @@ static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute region_attr = __ATTR_RO(region);
+
+static ssize_t region_used_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	ssize_t ret;
+
+	mutex_lock(&lu.lock);
+	ret = sysfs_emit(buf, "%lu\n", lu.virt ?
+			 (unsigned long)bitmap_weight(lu.used, lu.nr_pages) << PAGE_SHIFT :
+			 0UL);
+	mutex_unlock(&lu.lock);
+	return ret;
+}
+
+static struct kobj_attribute region_used_attr = __ATTR_RO(region_used);
 
 static ssize_t lu_store_preserve(const char *buf, size_t count, bool on)
 {
@@ -101,6 +118,7 @@ static struct attribute *lu_attrs[] = {
 	&state_attr.attr,
 	&generation_attr.attr,
 	&region_attr.attr,
+	&region_used_attr.attr,
 	&preserve_attr.attr,
 	&unpreserve_attr.attr,
 	&finish_attr.attr,

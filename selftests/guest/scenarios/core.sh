@@ -5,12 +5,17 @@
 # previous kernel set up, then sets up the next case and kexecs:
 #
 #   0  no region; cold boot with region; preserve/unpreserve
-#   1  unpreserved devices were shut down and are probed  -> preserve A, B
-#   2  both retrieved (record, chunk, device intact); finish -> preserve A, B
-#   3  chained: generation 2; driver unload before finish frees the update
+#   1  unpreserved devices were shut down and are probed; A gets a spare
+#      chunk its retrieve() will not restore  -> preserve A, B
+#   2  both retrieved (record, chunk, device intact), pinned to the driver;
+#      finish written while B is inside retrieve() takes nothing from it;
+#      A's spare chunk stays reserved after retrieve and finish -> preserve
+#   3  chained: generation 2; the spare chunk was handed on; driver unload
+#      before finish frees the update
 #   4  finish before any driver: records abandoned, memory returned
 #   5  header CRC damaged       6  wrong ABI version     7  bad magic
-#   8  record CRC damaged (A), record IDs do not match (B)
+#   8  record CRC damaged (A), record IDs do not match (B): B is not
+#      pinned to the record's driver
 #   9  region smaller than the handover (truncated); freeze of A fails
 #  10  A was shut down instead; retrieve of B fails -> probe; then an
 #      ordinary reboot with A preserved: shutdown(), not freeze()
@@ -18,6 +23,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
+# results: 111
 
 . /lu/lib.sh
 
@@ -84,6 +90,18 @@ expect_cold_probe()
 	expect_no_log "nothing retrieved ($1)" "lu_test: retrieve"
 }
 
+# wait_dmesg PATTERN TENTHS: a kernel message matches within TENTHS/10 s?
+wait_dmesg()
+{
+	local i=0
+	while [ $i -lt "$2" ]; do
+		dmesg | grep -v 'LUTEST: ' | grep -Eq -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 preserve()
 {
 	for d in "$@"; do
@@ -138,9 +156,10 @@ stage1()
 	load_core region="$REGION"
 	lu_expect_dmesg "stage 1: empty handover after kexec" \
 		"incoming handover: generation 1, 0 device"
-	load_driver
+	load_driver spare_chunk=$A
 	expect_cold_probe "unpreserved"
 	expect_status $A probed
+	expect_file "stage 1: A has a spare chunk" $LU/devices/$A/memory 12288
 	lu_check "stage 1: preserve A and B" preserve $A $B
 	lu_kexec
 }
@@ -153,16 +172,29 @@ stage2()
 	expect_file "stage 2: state incoming" $LU/state incoming
 	expect_status $A incoming
 	expect_file "stage 2: A's old memory held for it" \
-		$LU/devices/$A/incoming_memory 8192
-	load_driver
+		$LU/devices/$A/incoming_memory 12288
+	expect_file "stage 2: A pinned to its record's driver" \
+		/sys/bus/pci/devices/$A/driver_override pci_lu_test
+	# finish while B is inside retrieve(): it must not free what B reads.
+	load_driver slow_retrieve=$B &
+	if wait_dmesg "$B: lu_test: retrieve: waiting" 100; then
+		lu_check "stage 2: finish while B is in retrieve()" sh -c "echo 1 >$LU/finish"
+	else
+		lu_fail "stage 2: finish while B is in retrieve()" "B's retrieve() did not start"
+	fi
+	wait
 	expect_dev_log "A retrieved intact" $A "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
 	expect_dev_log "B retrieved intact" $B "lu_test: retrieve: .* record ok, chunk ok, device buffer ok"
 	expect_no_log "no cold probe" "lu_test: probe"
 	expect_status $A retrieved
 	expect_status $B retrieved
 	expect_file "stage 2: A adopted its chunk" $LU/devices/$A/memory 8192
+	expect_dev_log "A keeps the chunk retrieve did not restore" $A \
+		"keeping 4 KiB of the previous kernel's memory that retrieve did not restore"
 	expect_file "stage 2: generation 2" $LU/generation 2
 	lu_check "stage 2: finish" sh -c "echo 1 >$LU/finish"
+	expect_file "stage 2: A's spare chunk still reserved after finish" \
+		$LU/devices/$A/incoming_memory 4096
 	expect_file "stage 2: state finished" $LU/state finished
 	lu_expect_dmesg "stage 2: finish logged" \
 		"generation 2 finished \(finish written\), 0 device"
@@ -177,11 +209,15 @@ stage3()
 	expect_file "stage 3: chained update has generation 3" $LU/generation 3
 	expect_status $A retrieved
 	expect_status $B retrieved
+	expect_file "stage 3: A's spare chunk handed on" \
+		$LU/devices/$A/incoming_memory 4096
 	rmmod pci_lu_test
 	lu_expect_dmesg "stage 3: driver unload finishes the update" \
 		"finished \(last live-update driver unregistered\)"
 	expect_file "stage 3: state finished after unload" $LU/state finished
 	expect_file "stage 3: A's memory returned" $LU/devices/$A/memory 0
+	expect_file "stage 3: A's spare chunk returned" \
+		$LU/devices/$A/incoming_memory 0
 	load_driver
 	expect_status $A probed
 	lu_check "stage 3: preserve A and B" preserve $A $B
@@ -226,6 +262,12 @@ stage8()
 	load_core region="$REGION"
 	lu_expect_dmesg "stage 8: record CRC refusal logged" \
 		"handover record [0-9]+ \(claims $A\): record CRC mismatch; dropped"
+	if grep -q pci_lu_test /sys/bus/pci/devices/$B/driver_override; then
+		lu_fail "stage 8: B not pinned by a record for other IDs" \
+			"driver_override is pci_lu_test"
+	else
+		lu_ok "stage 8: B not pinned by a record for other IDs"
+	fi
 	load_driver
 	expect_cold_probe "bad records"
 	lu_expect_dmesg "stage 8: ID mismatch logged" \

@@ -10,8 +10,10 @@
 #   1  retrieve (no reset), address re-applied, carrier at once, backlog
 #      answered, iperf3; "ping window closes"; record damaged at kexec
 #   2  damaged record: log line, cold probe with reset, link comes back;
-#      NIC preserved, kexec
-#   3  a kernel without live update reboots: QEMU resets the NIC, the
+#      freeze() made to fail after quiescing (lunic's debugfs fault): the
+#      core shuts the NIC down instead and the kexec goes on
+#   3  no record: cold probe, link comes back; NIC preserved, kexec
+#   4  a kernel without live update reboots: QEMU resets the NIC, the
 #      record stays in RAM
 #   boot 2: the driver's own check refuses the stale record (the device
 #      was reset), cold probe, link comes back
@@ -178,6 +180,21 @@ stage2()
 	lu_check "stage 2: address and link up" net_up
 	lu_check "stage 2: link comes back" wait_carrier 100
 	lu_check "stage 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
+	lu_check "stage 2: make the next freeze fail after quiescing" \
+		sh -c "echo Y >/sys/kernel/debug/lunic/$NIC/fail_freeze"
+	lu_kexec sh -c "echo $NIC >$LU/preserve"
+}
+
+stage3()
+{
+	lu_check "stage 3: modules load" load || exit 1
+	lu_expect_dmesg "stage 3: no record after the failed freeze" \
+		"incoming handover: generation [0-9]+, 0 device"
+	lu_expect_dmesg "stage 3: cold probe resets the NIC" "lunic .*probe: reset"
+	IF=$(iface)
+	lu_check "stage 3: address and link up" net_up
+	lu_check "stage 3: link comes back" wait_carrier 100
+	lu_check "stage 3: ping the host after cold probe" ping -c 3 -W 2 $HOST
 	lu_kexec sh -c "echo $NIC >$LU/preserve"
 }
 
@@ -201,7 +218,8 @@ case $BOOT.$STAGE in
 1.0) stage0 ;;
 1.1) stage1 ;;
 1.2) stage2 ;;
-1.3)
+1.3) stage3 ;;
+1.4)
 	lu_log "a kernel without live update: ordinary reboot"
 	lu_reboot
 	;;

@@ -19,6 +19,7 @@
 # append: pci=nomsi
 # image: --kmod nvme-core --bin fio
 # timeout: 300
+# results: 29
 
 . /lu/lib.sh
 
@@ -112,5 +113,8 @@ case $STAGE in
 	verify_a
 	lost_completion
 	verify_a
+	;;
+*)
+	lu_fail "stage $STAGE" "a stage this scenario does not have"
 	;;
 esac

@@ -7,10 +7,15 @@
 #                 and A2 (ns 2) with crc32c verify headers; then fio B
 #                 writes ns 1 in the background and the kexec starts
 #   stage 1..N    the controller is retrieved (no reset, see the host
-#                 check of the QEMU trace); A and A2 verify clean; the
+#                 check of the QEMU trace); A and A2 verify clean; what
+#                 fio B wrote before the kexec verifies with no hole; the
 #                 identity is unchanged; fio B again, kexec
-#   stage N       the record is damaged on the way out
-#   stage N+1     refused with a log line, cold start, A still verifies
+#   stage N       freeze() is made to fail after quiescing (lunvme's
+#                 debugfs fault): shutdown() runs on the half-frozen
+#                 controller and the kexec goes on
+#   stage N+1     no record: cold start, A still verifies; the record is
+#                 damaged on the way out
+#   stage N+2     refused with a log line, cold start, A still verifies
 #
 # qemu: -device nvme,id=nvme0,serial=lunvme-test0,addr=06.0
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
@@ -21,10 +26,11 @@
 # trace: pci_nvme_rw_complete_cb
 # trace: pci_nvme_dbbuf_config
 # timeout: 900
+# results: 168
 
 . /lu/lib.sh
 
-UPDATES=10			# chained updates that retrieve
+UPDATES=9			# chained updates that retrieve
 NVME=0000:00:06.0
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -58,9 +64,14 @@ sets()
 	NS2=$(ns_dev 2)
 	SET_A="--name=a --filename=$NS1 --offset=0 --size=32M --rw=randwrite --randseed=4242"
 	SET_A2="--name=a2 --filename=$NS2 --offset=0 --size=8M --rw=randwrite --randseed=77"
-	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=randwrite --time_based --runtime=3600"
+	# Sequential: the writes that entered the queue before freeze() are
+	# a prefix of the range, and freeze() completes every one of them.
+	# Each block holds its offset and the stage that wrote it, so that
+	# what an earlier stage left further on does not pass for it.
+	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=write --verify=pattern"
 }
 
+IDENTITY_FIELDS=5
 identity()
 {
 	nvme id-ctrl /dev/nvme0 | grep -E '^(vid|sn|mn|fr|nn) '
@@ -79,6 +90,29 @@ fio_run()
 	fi
 }
 
+# The blocks that the previous stage's fio B wrote must be a prefix of its
+# range: a block that does not verify, followed by one that does, is a
+# write lost in the update.
+verify_b()
+{
+	local r
+	$FIO $SET_B --verify_pattern="%o\"s$((STAGE - 1))\"" --verify_only \
+		--continue_on_error=verify >/tmp/fio-vb.log 2>&1
+	r=$(grep -o 'offset [0-9]*,' /tmp/fio-vb.log | tr -d , |
+	    awk -v base=$((64 << 20)) -v total=$((64 << 8)) '
+		{ n++; b = ($2 - base) / 4096; if (n == 1 || b < first) first = b }
+		END { if (!n) first = total; print total - n, first }')
+	set -- $r
+	if [ "$1" -gt 0 ] && [ "$1" = "$2" ]; then
+		lu_ok "stage $STAGE: fio B's writes before the kexec verify, no hole"
+		lu_log "stage $STAGE: set B: $1 blocks of 4 KiB written before the kexec"
+	else
+		lu_log "$(grep -m 3 verify: /tmp/fio-vb.log)"
+		lu_fail "stage $STAGE: fio B's writes before the kexec verify, no hole" \
+			"$1 blocks verify, the first that does not is block $2"
+	fi
+}
+
 verify_sets()
 {
 	fio_run "$1: set A verifies on ns 1" $SET_A --verify_only --verify_fatal=1
@@ -89,10 +123,17 @@ check_cli()
 {
 	lu_check "stage $STAGE: nvme list shows both namespaces" \
 		sh -c 'nvme list | grep -q nvme0n2'
-	if [ "$(identity)" = "$(cat /lu/identity)" ]; then
+	local id fields
+	id=$(identity)
+	fields=$(printf '%s\n' "$id" | grep -c .)
+	if [ "$fields" -ne $IDENTITY_FIELDS ]; then
+		lu_log "$id"
+		lu_fail "stage $STAGE: id-ctrl identity unchanged" \
+			"id-ctrl shows $fields of the $IDENTITY_FIELDS fields"
+	elif [ "$id" = "$(cat /lu/identity)" ]; then
 		lu_ok "stage $STAGE: id-ctrl identity unchanged"
 	else
-		lu_log "$(identity)"
+		lu_log "$id"
 		lu_fail "stage $STAGE: id-ctrl identity unchanged" "differs from stage 0"
 	fi
 	lu_check "stage $STAGE: smart-log" nvme smart-log /dev/nvme0
@@ -102,7 +143,7 @@ check_cli()
 # Write in the background while the update starts.
 update()
 {
-	$FIO $SET_B --do_verify=0 --output=/tmp/fio-b.log &
+	$FIO $SET_B --verify_pattern="%o\"s$STAGE\"" --do_verify=0 --output=/tmp/fio-b.log &
 	sleep 3
 	if ! lu_check "stage $STAGE: fio B writing when the kexec starts" \
 		kill -0 $!; then
@@ -140,17 +181,37 @@ case $STAGE in
 $((UPDATES + 1)))
 	lu_check "stage $STAGE: modules load" load || exit 1
 	sets
+	lu_expect_dmesg "stage $STAGE: no record after the failed freeze" \
+		"incoming handover: generation [0-9]+, 0 device"
+	lu_expect_dmesg "stage $STAGE: cold start after the failed freeze" \
+		"nvme nvme0: cold start"
+	check_cli
+	verify_sets "after failed freeze"
+	verify_b
+	no_io_errors
+	lu_check "stage $STAGE: damage the next record" \
+		sh -c "echo 'record-crc $NVME' >/sys/kernel/debug/pci_liveupdate/fault"
+	update
+	;;
+$((UPDATES + 2)))
+	lu_check "stage $STAGE: modules load" load || exit 1
+	sets
 	lu_expect_dmesg "stage $STAGE: damaged record refused" \
 		"handover record [0-9]+ \(claims $NVME\): record CRC mismatch"
 	lu_expect_dmesg "stage $STAGE: cold start after refusal" \
 		"nvme nvme0: cold start"
 	check_cli
 	verify_sets "after cold start"
+	verify_b
 	fio_run "disk works after cold start" --name=c --filename=$NS1 \
 		--offset=128M --size=8M --rw=randwrite --do_verify=1
 	no_io_errors
 	;;
 *)
+	if [ "$STAGE" -gt $((UPDATES + 2)) ]; then
+		lu_fail "stage $STAGE" "no such stage"
+		exit 0
+	fi
 	lu_check "stage $STAGE: modules load" load || exit 1
 	sets
 	lu_expect_dmesg "stage $STAGE: retrieved, shadow doorbells adopted" \
@@ -162,10 +223,11 @@ $((UPDATES + 1)))
 	fi
 	check_cli
 	verify_sets "after update"
+	verify_b
 	no_io_errors
 	if [ "$STAGE" -eq "$UPDATES" ]; then
-		lu_check "stage $STAGE: damage the next record" \
-			sh -c "echo 'record-crc $NVME' >/sys/kernel/debug/pci_liveupdate/fault"
+		lu_check "stage $STAGE: make the next freeze fail after quiescing" \
+			sh -c "echo Y >/sys/kernel/debug/lunvme/$NVME/fail_freeze"
 	fi
 	update
 	;;

@@ -13,6 +13,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # boots: 2
 # timeout: 180
+# results: 8
 
 . /lu/lib.sh
 
@@ -50,5 +51,8 @@ case "$BOOT.$STAGE" in
 	else
 		lu_fail "boot 2: A is probed" "status $(cat $LU/devices/$A/status)"
 	fi
+	;;
+*)
+	lu_fail "boot $BOOT stage $STAGE" "a stage this scenario does not have"
 	;;
 esac

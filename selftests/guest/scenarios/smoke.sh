@@ -11,6 +11,7 @@
 #
 # boots: 2
 # timeout: 180
+# results: 12
 # disk: smoke0 16M
 # qemu: -device nvme,drive=smoke0,serial=lusmoke0
 # image: --kmod nvme-core
