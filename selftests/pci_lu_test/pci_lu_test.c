@@ -241,10 +241,9 @@ static void lu_test_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id lu_test_ids[] = {
-	{ PCI_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
+	{ PCI_LU_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, lu_test_ids);
 
 static struct pci_lu_driver lu_test_driver = {
 	.driver = {
