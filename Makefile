@@ -6,6 +6,7 @@
 #   make demo       set up (Debian packages), build, show a live update
 #   make check      set up, build, lint, run the QEMU + kexec test suite
 #   make lint       checkpatch and sparse on our C files
+#   make htmldocs   Documentation/ to HTML in build/docs/html (warnings fail)
 #
 # KDIR defaults to the newest installed Debian 6.12 kernel headers; never to
 # `uname -r`, which on build machines is not a Debian kernel.
@@ -25,7 +26,7 @@ LU_NVME_HOST := $(CURDIR)/build/nvme-host
 BUILD_ARGS = -C $(KDIR) M=$(CURDIR) $(LU_CONFIG) KCFLAGS="$(LU_DEFS)" \
 	     LU_NVME_HOST=$(LU_NVME_HOST)
 
-.PHONY: modules clean demo check lint deps
+.PHONY: modules clean demo check lint htmldocs deps
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make deps' or set KDIR" >&2; exit 1; }
@@ -42,6 +43,9 @@ deps:
 
 lint: deps
 	scripts/lint
+
+htmldocs: deps
+	scripts/htmldocs
 
 demo: deps
 	$(MAKE) modules

@@ -67,8 +67,8 @@
  *		@len are the record written by freeze() in that kernel; the
  *		core has already checked its integrity, version and IDs. The
  *		driver validates the device against the record and must not
- *		reset it. On error the core releases what @retrieve took
- *		with devm_ and pcim_ helpers, logs why and calls @probe.
+ *		reset it. On error the core releases the managed (devres)
+ *		resources @retrieve took, logs why and calls @probe.
  * @freeze:	kexec of a preserved device: quiesce it without a reset and
  *		write at most *@len bytes of record to @rec, setting *@len to
  *		the length used. On error the core calls @shutdown instead and
