@@ -202,6 +202,8 @@ stage2()
 	expect_file "stage 2: state finished" $LU/state finished
 	lu_expect_dmesg "stage 2: finish logged" \
 		"generation 2 finished \(finish written\), 0 device"
+	expect_file "stage 2: A keeps its driver_override after finish" \
+		/sys/bus/pci/devices/$A/driver_override pci_lu_test
 	lu_check "stage 2: preserve A and B again" preserve $A $B
 	lu_kexec
 }
@@ -234,6 +236,8 @@ stage4()
 	lu_expect_dmesg "stage 4: its memory returned" \
 		"$B: released 8 KiB of the previous kernel's memory \(finish\)"
 	expect_status $B abandoned
+	expect_file "stage 4: the abandoned device is no longer pinned" \
+		/sys/bus/pci/devices/$B/driver_override "(null)"
 	expect_file "stage 4: no old memory held" $LU/devices/$B/incoming_memory 0
 	load_driver
 	expect_cold_probe "abandoned"
