@@ -333,11 +333,11 @@ int lunic_record_check(struct lunic_adapter *ad, const struct lunic_record *rec,
 	return lunic_regs_check(ad, rec);
 }
 
+/* Only NICs named with driver_override, never by autoload: see pci_lu.h. */
 static const struct pci_device_id lunic_ids[] = {
-	{ PCI_VDEVICE(INTEL, 0x10d3) },	/* 82574L */
+	{ PCI_LU_DEVICE(PCI_VENDOR_ID_INTEL, 0x10d3) },	/* 82574L */
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, lunic_ids);
 
 static struct pci_lu_driver lunic_driver = {
 	.driver = {

@@ -237,11 +237,11 @@ static void lunvme_remove(struct pci_dev *pdev)
 	lunvme_teardown(dev);
 }
 
+/* Only controllers named with driver_override, never by autoload: see pci_lu.h. */
 static const struct pci_device_id lunvme_ids[] = {
-	{ PCI_DEVICE_CLASS(PCI_CLASS_STORAGE_EXPRESS, 0xffffff) },
+	{ PCI_LU_DEVICE_CLASS(PCI_CLASS_STORAGE_EXPRESS, 0xffffff) },
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, lunvme_ids);
 
 static struct pci_lu_driver lunvme_driver = {
 	.driver = {

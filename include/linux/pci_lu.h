@@ -28,24 +28,54 @@
 /* Longest chunk tag, including the terminating NUL. */
 #define PCI_LU_TAG_LEN		16
 
+/*
+ * A pci_lu_driver binds only a device whose driver_override names it (set
+ * by the administrator, or by the core for a device preserved by the
+ * previous kernel): such drivers share their hardware with the upstream
+ * driver, and an unbound NVMe controller may hold the root file system.
+ * Its id_table says which devices it can drive; every entry is
+ * override-only, and the table is not exported with MODULE_DEVICE_TABLE(),
+ * which would turn these entries into vfio_pci: module aliases.
+ */
+#define PCI_LU_ID_OVERRIDE_ONLY	PCI_ID_F_VFIO_DRIVER_OVERRIDE
+
+/**
+ * PCI_LU_DEVICE() - id_table entry of a pci_lu_driver for one device ID
+ * @vend: the 16 bit PCI vendor ID
+ * @dev: the 16 bit PCI device ID
+ */
+#define PCI_LU_DEVICE(vend, dev) \
+	PCI_DEVICE_DRIVER_OVERRIDE(vend, dev, PCI_LU_ID_OVERRIDE_ONLY)
+
+/**
+ * PCI_LU_DEVICE_CLASS() - id_table entry of a pci_lu_driver for a class
+ * @dev_class: the class, subclass and programming interface
+ * @dev_class_mask: the bits of @dev_class to compare
+ */
+#define PCI_LU_DEVICE_CLASS(dev_class, dev_class_mask) \
+	PCI_DEVICE_CLASS(dev_class, dev_class_mask), \
+	.override_only = PCI_LU_ID_OVERRIDE_ONLY
+
 /**
  * struct pci_lu_driver - a PCI driver that can keep its devices running
- * @driver:	the PCI driver; fill in name, id_table and, if needed, pm and
- *		err_handler. The core owns probe, remove and shutdown.
+ * @driver:	the PCI driver; fill in name, id_table (entries made with
+ *		PCI_LU_DEVICE() or PCI_LU_DEVICE_CLASS()) and, if needed, pm
+ *		and err_handler. The core owns probe, remove and shutdown.
  * @probe:	cold start. The device may hold state from firmware or from a
  *		previous kernel: reset it and initialise it from nothing.
  * @retrieve:	adopt a device that the previous kernel preserved. @rec and
  *		@len are the record written by freeze() in that kernel; the
  *		core has already checked its integrity, version and IDs. The
  *		driver validates the device against the record and must not
- *		reset it. On error the core releases what @retrieve took
- *		with devm_ and pcim_ helpers, logs why and calls @probe.
+ *		reset it. On error the core releases the managed (devres)
+ *		resources @retrieve took, logs why and calls @probe.
  * @freeze:	kexec of a preserved device: quiesce it without a reset and
  *		write at most *@len bytes of record to @rec, setting *@len to
  *		the length used. On error the core calls @shutdown instead and
  *		the next kernel cold-probes the device.
  * @shutdown:	ordinary reboot, power off, or kexec of a device that is not
- *		preserved. Optional.
+ *		preserved; also the fallback when @freeze fails, so it must
+ *		stop a device that @freeze left half-quiesced. Required.
  * @remove:	unbind; undoes @probe or @retrieve.
  * @record_version: version of the record layout @freeze writes and
  *		@retrieve reads. A record of another version is refused.

@@ -80,6 +80,21 @@ lu_expect_dmesg()
 	fi
 }
 
+# lu_bind DRIVER BDF...: give these devices to DRIVER. Our drivers take
+# only a device whose driver_override names them (include/linux/pci_lu.h);
+# if DRIVER is loaded already, the devices are probed at once.
+lu_bind()
+{
+	local drv=$1 bdf
+	shift
+	for bdf in "$@"; do
+		echo "$drv" >"/sys/bus/pci/devices/$bdf/driver_override" || return 1
+		[ -d "/sys/bus/pci/drivers/$drv" ] || continue
+		[ -e "/sys/bus/pci/devices/$bdf/driver" ] && continue
+		echo "$bdf" >/sys/bus/pci/drivers_probe || return 1
+	done
+}
+
 # lu_kexec [CMD [ARGS...]]: kexec into the same kernel with the same
 # command line (or $LU_CMDLINE) and the current rootfs as its initramfs;
 # the next stage starts with STAGE+1. CMD, if given, runs after the new

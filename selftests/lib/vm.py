@@ -55,11 +55,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIOS = os.path.join(ROOT, 'selftests/guest/scenarios')
 
-# Both kernels must reserve the handover region (DESIGN.md).
+# Both kernels must reserve the handover region
+# (Documentation/pci-liveupdate.rst, "Handover on a stock kernel").
 BASE_APPEND = 'console=ttyS0 panic=-1 memmap=64M$0x30000000'
 MEMORY = '1G'
 
-# External witnesses that no device reset happened (DESIGN.md).
+# External witnesses that no device reset happened
+# (Documentation/pci-liveupdate.rst, "Testing").
 TRACE_EVENTS = [
 	'pci_nvme_mmio_stopped', 'pci_nvme_mmio_start_success',
 	'pci_nvme_mmio_shutdown_set', 'pci_nvme_create_sq',

@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test driver for the PCI live update core, bound to QEMU's "edu" device.
+ * The smallest complete pci_lu_driver, for QEMU's "edu" device
+ * (-device edu,dma_mask=0xffffffff): start here to port a driver, with
+ * Documentation/driver-porting.rst. The selftests use it to test the core
+ * (selftests/guest/scenarios/core.sh), so each path logs what it did.
  *
- * It uses the core the way a real driver does and leaves evidence of every
- * path in the kernel log, for selftests/guest/scenarios/core.sh:
+ * The device has a factorial unit, whose last result serves as the state
+ * that must survive, and a 4 KiB buffer it fills and empties by DMA.
  *
- *   probe     allocates a preserved chunk and clears the device's state;
- *   freeze    fills the chunk with a pattern derived from a fresh seed,
- *             DMAs it into the device's internal buffer, starts a factorial
- *             in the device and writes {seed, factorial input, bus address}
- *             as the record;
- *   retrieve  checks the device's factorial (its identity for this test),
- *             restores the chunk, checks the pattern, re-enables bus
- *             mastering and DMAs the device buffer back to compare: only a
- *             device that was not reset still holds the pattern;
- *   shutdown  logs and disables the device.
+ *   probe     software setup (lu_test_alloc(), shared with retrieve), a
+ *             preserved chunk from pci_lu_alloc(), then the hardware: reset,
+ *             bus mastering;
+ *   freeze    kexec with the device preserved: leave state in the device
+ *             (a pattern DMAed into its buffer, a factorial computed) and
+ *             write the record {seed, factorial, bus address}; nothing is
+ *             reset and the device is touched no more;
+ *   retrieve  the same software setup, then the device against the record
+ *             (its factorial), the chunk with pci_lu_restore(), bus
+ *             mastering back before any DMA, and the device's buffer DMAed
+ *             back to compare: only a device that was not reset still
+ *             holds the pattern. No reset. Any error: return it, the core
+ *             logs it and calls probe;
+ *   shutdown  reboot, or fallback of a failed freeze: stop bus mastering.
  *
- * Module parameters let a test make retrieve() or freeze() fail, to check
- * that the core falls back to probe() and shutdown().
+ * Test hooks, not part of the pattern: fail_freeze= and fail_retrieve=
+ * make one device's freeze() or retrieve() fail (lu_test_fault()), so the
+ * selftests see the core fall back to shutdown() and probe().
  */
 #include <linux/delay.h>
 #include <linux/iopoll.h>
@@ -62,13 +70,20 @@ static char *slow_retrieve = "";
 module_param(slow_retrieve, charp, 0644);
 MODULE_PARM_DESC(slow_retrieve, "PCI name of a device whose retrieve() waits 3 s before it restores its chunk");
 
+/*
+ * The record, the ABI between two kernels: fixed-width fields, no
+ * pointers, its size checked at build time, TEST_RECORD_VERSION bumped on
+ * any change. The core adds the PCI IDs, driver name, version and a CRC.
+ */
 struct lu_test_record {
 	u32 magic;
 	u32 seed;
 	u32 fact_in;
 	u32 fact_out;
-	u64 dma;
+	u64 dma;		/* where the chunk was: must not move */
 };
+
+static_assert(sizeof(struct lu_test_record) == 24);
 
 struct lu_test {
 	void __iomem *regs;
@@ -113,6 +128,16 @@ static int lu_test_dma(struct lu_test *t, u64 src, u64 dst, u32 cmd)
 	writeq(cmd | EDU_DMA_START, t->regs + EDU_DMA_CMD);
 	return readl_poll_timeout(t->regs + EDU_DMA_CMD, val,
 				  !(val & EDU_DMA_START), 5000, 2000000);
+}
+
+/* Test hook: should @path of this device fail? */
+static bool lu_test_fault(struct pci_dev *pdev, const char *param,
+			  const char *path)
+{
+	if (!sysfs_streq(param, pci_name(pdev)))
+		return false;
+	pci_warn(pdev, "lu_test: %s: failing on request\n", path);
+	return true;
 }
 
 /* Software state shared by probe and retrieve; touches no register. */
@@ -168,8 +193,12 @@ static int lu_test_retrieve(struct pci_dev *pdev,
 	u32 fact;
 	int ret;
 
-	if (len != sizeof(*rec) || rec->magic != TEST_MAGIC)
+	/* The record alone first, then the device against it. */
+	if (len != sizeof(*rec) || rec->magic != TEST_MAGIC) {
+		pci_err(pdev, "lu_test: retrieve: malformed record (%zu bytes)\n",
+			len);
 		return -EINVAL;
+	}
 	t = lu_test_alloc(pdev);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
@@ -185,6 +214,7 @@ static int lu_test_retrieve(struct pci_dev *pdev,
 		pci_info(pdev, "lu_test: retrieve: waiting 3 s\n");
 		msleep(3000);
 	}
+	/* Refused with a log line by the core if it is missing or moved. */
 	t->chunk = pci_lu_restore(pdev, "buf", TEST_CHUNK_SIZE, &t->dma);
 	if (!t->chunk)
 		return -ENOENT;
@@ -193,6 +223,7 @@ static int lu_test_retrieve(struct pci_dev *pdev,
 		return -EILSEQ;
 	}
 
+	/* The PCI core cleared bus mastering at kexec: back before any DMA. */
 	pci_set_master(pdev);
 	ret = lu_test_dma(t, EDU_BUF, t->dma + EDU_BUF_SIZE, EDU_DMA_TO_RAM);
 	if (ret)
@@ -201,10 +232,8 @@ static int lu_test_retrieve(struct pci_dev *pdev,
 		pci_err(pdev, "lu_test: retrieve: device buffer lost\n");
 		return -EILSEQ;
 	}
-	if (sysfs_streq(fail_retrieve, pci_name(pdev))) {
-		pci_warn(pdev, "lu_test: retrieve: failing on request\n");
+	if (lu_test_fault(pdev, fail_retrieve, "retrieve"))
 		return -EAGAIN;
-	}
 	pci_info(pdev, "lu_test: retrieve: seed %#x: record ok, chunk ok, device buffer ok\n",
 		 rec->seed);
 	return 0;
@@ -217,10 +246,9 @@ static int lu_test_freeze(struct pci_dev *pdev, void *data, size_t *len)
 	u32 val;
 	int ret;
 
-	if (sysfs_streq(fail_freeze, pci_name(pdev))) {
-		pci_warn(pdev, "lu_test: freeze: failing on request\n");
+	if (lu_test_fault(pdev, fail_freeze, "freeze"))
 		return -EIO;
-	}
+	/* State for the next kernel to find: no reset, nothing torn down. */
 	rec->magic = TEST_MAGIC;
 	rec->seed = get_random_u32();
 	rec->fact_in = 3 + rec->seed % 8;
@@ -236,6 +264,7 @@ static int lu_test_freeze(struct pci_dev *pdev, void *data, size_t *len)
 				 !(val & EDU_STATUS_COMPUTING), 1000, 1000000);
 	if (ret)
 		return ret;
+	/* Nothing touches the device after this: bus mastering goes away. */
 	*len = sizeof(*rec);
 	pci_info(pdev, "lu_test: freeze: seed %#x\n", rec->seed);
 	return 0;
@@ -257,10 +286,9 @@ static void lu_test_remove(struct pci_dev *pdev)
 }
 
 static const struct pci_device_id lu_test_ids[] = {
-	{ PCI_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
+	{ PCI_LU_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, lu_test_ids);
 
 static struct pci_lu_driver lu_test_driver = {
 	.driver = {

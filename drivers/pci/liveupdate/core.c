@@ -161,11 +161,18 @@ static void lu_dev_pin(struct lu_dev *ldev)
 	pci_dev_put(pdev);
 }
 
+/* At finish. A device its driver holds keeps the pin: it names the driver
+ * the administrator gave the device in the previous kernel, and a
+ * pci_lu_driver binds only devices named so (see lu_match()).
+ * Context: lu.lock held.
+ */
 static void lu_dev_unpin(struct lu_dev *ldev)
 {
 	struct pci_dev *pdev;
 	unsigned int domain, bus, dev, fn;
 
+	if (ldev->pdev)
+		ldev->overridden = false;
 	if (!ldev->overridden ||
 	    sscanf(ldev->name, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
 		return;

@@ -153,12 +153,54 @@ static void lu_dev_unbind(struct lu_dev *ldev)
 	mutex_unlock(&lu.lock);
 }
 
+/* Does the driver_override of @pdev name @drv? */
+static bool lu_override_names(struct pci_dev *pdev, struct pci_lu_driver *drv)
+{
+	bool named = device_match_driver_override(&pdev->dev,
+						  &drv->driver.driver) > 0;
+
+	/* For sparse, which does not see the scoped guard's unlock. */
+	__release(&pdev->dev.driver_override.lock);
+	return named;
+}
+
+/*
+ * A pci_lu_driver takes only a device whose driver_override names it: one
+ * the administrator gave it, or one the core pinned to it after a kexec.
+ * The unbound NVMe controller may hold the root file system. Its id_table
+ * entries are override-only (checked at registration), but new_id matches
+ * a whole vendor:device without driver_override, and driver_override alone
+ * matches any device: check both here, and hand the driver its own
+ * id_table entry.
+ */
+static const struct pci_device_id *lu_match(struct pci_lu_driver *drv,
+					    struct pci_dev *pdev)
+{
+	const struct pci_device_id *id;
+
+	if (!lu_override_names(pdev, drv)) {
+		pci_info(pdev, "not bound to %s: name it in driver_override (new_id is not enough)\n",
+			 drv->driver.name);
+		return NULL;
+	}
+	id = pci_match_id(drv->driver.id_table, pdev);
+	if (!id)
+		pci_err(pdev, "not bound to %s: it does not drive %04x:%04x class %06x\n",
+			drv->driver.name, pdev->vendor, pdev->device,
+			pdev->class);
+	return id;
+}
+
 static int lu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pci_lu_driver *drv = to_lu_driver(pdev);
 	struct pci_lu_rec *rec = NULL;
 	struct lu_dev *ldev;
 	int ret;
+
+	id = lu_match(drv, pdev);
+	if (!id)
+		return -ENODEV;
 
 	mutex_lock(&lu.lock);
 	ldev = lu_dev_get(pci_name(pdev));
@@ -246,17 +288,33 @@ static void lu_shutdown(struct pci_dev *pdev)
 
 	if (freeze && lu_freeze(drv, ldev))
 		return;
-	if (drv->shutdown)
-		drv->shutdown(pdev);
+	drv->shutdown(pdev);
+}
+
+/* Every entry must match only with driver_override: see lu_match(). */
+static bool lu_ids_override_only(const struct pci_device_id *ids)
+{
+	if (!ids)
+		return false;
+	for (; ids->vendor || ids->subvendor || ids->class_mask; ids++)
+		if (!ids->override_only)
+			return false;
+	return true;
 }
 
 /**
  * __pci_lu_register_driver() - register a driver with live-update paths
- * @drv: the driver; probe, retrieve, freeze and remove are required
+ * @drv: the driver; probe, retrieve, freeze, shutdown and remove are
+ *	required, and every entry of its id_table must come from
+ *	PCI_LU_DEVICE() or PCI_LU_DEVICE_CLASS()
  * @owner: owning module
  * @mod_name: module name
  *
- * Return: 0 or a negative errno from pci_register_driver().
+ * The driver binds only devices whose driver_override names it; see
+ * Documentation/pci-liveupdate.rst, "Which devices a driver takes".
+ *
+ * Return: 0, -EINVAL for a driver that breaks the rules above, or a
+ * negative errno from pci_register_driver().
  */
 int __pci_lu_register_driver(struct pci_lu_driver *drv, struct module *owner,
 			     const char *mod_name)
@@ -264,7 +322,11 @@ int __pci_lu_register_driver(struct pci_lu_driver *drv, struct module *owner,
 	int ret;
 
 	if (WARN_ON(!drv->probe || !drv->retrieve || !drv->freeze ||
-		    !drv->remove))
+		    !drv->shutdown || !drv->remove))
+		return -EINVAL;
+	if (WARN(!lu_ids_override_only(drv->driver.id_table),
+		 "%s: id_table entries must be PCI_LU_DEVICE*()\n",
+		 drv->driver.name))
 		return -EINVAL;
 
 	drv->driver.probe = lu_probe;

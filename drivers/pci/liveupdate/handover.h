@@ -82,11 +82,13 @@ static_assert(sizeof(struct pci_lu_chunk) == 40);
  * @device:	PCI device ID
  * @subsystem_vendor: PCI subsystem vendor ID
  * @subsystem_device: PCI subsystem device ID
+ * @reserved:	zero; pads @class to 4 bytes
  * @class:	PCI class code
  * @driver:	name of the driver that wrote the record, NUL-terminated
  * @blob_version: the driver's record_version
  * @blob_len:	bytes of the driver blob after the chunk table
  * @nr_chunks:	entries in @chunks
+ * @reserved2:	zero; pads @chunks to 8 bytes
  * @chunks:	chunks the device keeps using
  */
 struct pci_lu_rec {

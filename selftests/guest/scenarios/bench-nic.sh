@@ -103,14 +103,14 @@ case $STAGE in
 	dmesg -c >/dev/null
 	insmod /lu/modules/pci_lu.ko region="$REGION"
 	mark lunic_probe
-	insmod /lu/modules/lunic.ko && net_up
+	lu_bind lunic $NIC && insmod /lu/modules/lunic.ko && net_up
 	up_time lunic_probe "lunic .*Link is Up" && throughput lunic0
 	lu_kexec sh -c "echo $NIC >$LU/preserve"
 	;;
 1)
 	insmod /lu/modules/pci_lu.ko region="$REGION"
 	mark lunic_retrieve
-	insmod /lu/modules/lunic.ko && net_up
+	lu_bind lunic $NIC && insmod /lu/modules/lunic.ko && net_up
 	up_time lunic_retrieve "lunic .*retrieve: .*carrier on"
 	bench "lunic_retrieve.in_retrieve_us $(dmesg | sed -n 's/.*carrier on after \([0-9]*\) us.*/\1/p')"
 	throughput lunic1

@@ -58,9 +58,9 @@ load()
 	before=$(mem_free)
 	mark "load-start $1"
 	if [ "$1" = upstream ]; then
-		modprobe nvme
+		lu_bind nvme $NVME && modprobe nvme
 	else
-		insmod /lu/modules/lunvme.ko
+		lu_bind lunvme $NVME && insmod /lu/modules/lunvme.ko
 	fi
 	wait_disk
 	mark "disk-ready $1"

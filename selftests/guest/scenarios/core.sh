@@ -41,7 +41,7 @@ load_core()
 
 load_driver()
 {
-	insmod /lu/modules/pci_lu_test.ko "$@"
+	lu_bind pci_lu_test $A $B && insmod /lu/modules/pci_lu_test.ko "$@"
 }
 
 unload_all()
@@ -114,12 +114,48 @@ inject()
 	lu_check "stage $STAGE: arm fault '$*'" sh -c "echo '$*' >$FAULT"
 }
 
+# An unbound device that is not an edu, or nothing.
+other_unbound()
+{
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/driver" ] || [ "$(cat "$d/vendor")" = 0x1234 ] ||
+			{ basename "$d"; return; }
+	done
+}
+
+# The driver takes only devices named with driver_override: not by load,
+# not by new_id, and not a device its id_table does not list.
+safe_default()
+{
+	local other
+	insmod /lu/modules/pci_lu_test.ko
+	echo "1234 11e8" >/sys/bus/pci/drivers/pci_lu_test/new_id
+	if [ -e $LU/devices/$A ] || [ -e /sys/bus/pci/devices/$A/driver ]; then
+		lu_fail "stage 0: no device taken without driver_override" "A is bound"
+	else
+		lu_ok "stage 0: no device taken without driver_override"
+	fi
+	expect_dev_log "new_id refused without driver_override" $A \
+		"not bound to pci_lu_test: name it in driver_override"
+	other=$(other_unbound)
+	if [ -n "$other" ]; then
+		lu_bind pci_lu_test "$other"
+		expect_dev_log "a device the id_table lacks is refused" "$other" \
+			"not bound to pci_lu_test: it does not drive"
+		echo >"/sys/bus/pci/devices/$other/driver_override"
+	else
+		lu_skip "stage 0: a device the id_table lacks is refused" "no unbound device"
+	fi
+	lu_check "stage 0: lu_bind binds a loaded driver" lu_bind pci_lu_test $A $B
+}
+
 stage0()
 {
 	load_core
 	lu_expect_dmesg "stage 0: no region is reported" \
 		"no handover region configured"
-	load_driver
+	safe_default
 	expect_cold_probe "no region"
 	expect_file "stage 0: region shows none" $LU/region none
 	if echo $A >$LU/preserve 2>/dev/null; then
@@ -198,6 +234,8 @@ stage2()
 	expect_file "stage 2: state finished" $LU/state finished
 	lu_expect_dmesg "stage 2: finish logged" \
 		"generation 2 finished \(finish written\), 0 device"
+	expect_file "stage 2: A keeps its driver_override after finish" \
+		/sys/bus/pci/devices/$A/driver_override pci_lu_test
 	lu_check "stage 2: preserve A and B again" preserve $A $B
 	lu_kexec
 }
@@ -234,6 +272,8 @@ stage4()
 	lu_expect_dmesg "stage 4: its memory returned" \
 		"$B: released 8 KiB of the previous kernel's memory \(finish\)"
 	expect_status $B abandoned
+	expect_file "stage 4: the abandoned device is no longer pinned" \
+		/sys/bus/pci/devices/$B/driver_override "(null)"
 	expect_file "stage 4: no old memory held" $LU/devices/$B/incoming_memory 0
 	load_driver
 	expect_cold_probe "abandoned"

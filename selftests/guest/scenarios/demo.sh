@@ -24,6 +24,7 @@ show()
 load()
 {
 	insmod /lu/modules/pci_lu.ko region="$REGION" &&
+		lu_bind pci_lu_test 0000:00:04.0 0000:00:05.0 &&
 		insmod /lu/modules/pci_lu_test.ko
 }
 

@@ -40,7 +40,7 @@ REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 load()
 {
 	insmod /lu/modules/pci_lu.ko region="$REGION" &&
-		insmod /lu/modules/lunic.ko
+		lu_bind lunic $NIC && insmod /lu/modules/lunic.ko
 }
 
 iface()

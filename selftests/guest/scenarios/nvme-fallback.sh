@@ -34,7 +34,7 @@ load()
 {
 	modprobe nvme-core &&
 		insmod /lu/modules/pci_lu.ko region="$REGION" &&
-		insmod /lu/modules/lunvme.ko
+		lu_bind lunvme $NVME && insmod /lu/modules/lunvme.ko
 }
 
 on_intx()

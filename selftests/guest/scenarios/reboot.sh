@@ -24,7 +24,7 @@ REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 load()
 {
 	insmod /lu/modules/pci_lu.ko region="$REGION" &&
-		insmod /lu/modules/pci_lu_test.ko
+		lu_bind pci_lu_test $A && insmod /lu/modules/pci_lu_test.ko
 }
 
 case "$BOOT.$STAGE" in
