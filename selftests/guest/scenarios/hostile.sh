@@ -65,6 +65,7 @@ last_stage()
 load()
 {
 	modprobe nvme-core &&
+		lu_bind lunvme $NVME && lu_bind lunic $NIC && lu_bind pci_lu_test $A &&
 		insmod /lu/modules/pci_lu.ko region="$REGION" &&
 		insmod /lu/modules/lunvme.ko &&
 		insmod /lu/modules/lunic.ko &&

@@ -45,6 +45,7 @@ FAILS=/lu/soak.fails
 load()
 {
 	modprobe nvme-core &&
+		lu_bind lunvme $NVME && lu_bind lunic $NIC &&
 		insmod /lu/modules/pci_lu.ko region="$REGION" &&
 		insmod /lu/modules/lunvme.ko &&
 		insmod /lu/modules/lunic.ko

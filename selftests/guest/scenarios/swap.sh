@@ -26,11 +26,16 @@ B=0000:00:05.0
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 
+load1()
+{
+	lu_bind pci_lu_test $A $B &&
+		insmod /lu/modules/pci_lu.ko region="$REGION" &&
+		insmod /lu/modules/pci_lu_test.ko
+}
+
 case "$BOOT.$STAGE" in
 1.0)
-	lu_check "boot 1: modules load" sh -c \
-		"insmod /lu/modules/pci_lu.ko region='$REGION' && insmod /lu/modules/pci_lu_test.ko" ||
-		exit 1
+	lu_check "boot 1: modules load" load1 || exit 1
 	lu_check "boot 1: preserve A and B" sh -c "echo $A >$LU/preserve && echo $B >$LU/preserve"
 	lu_kexec
 	;;
@@ -53,6 +58,8 @@ case "$BOOT.$STAGE" in
 	else
 		lu_ok "boot 2: the new device is not pinned to the old driver"
 	fi
+	# Given to its own driver by name, as any device is (lu_bind).
+	lu_bind lunic $A
 	lu_expect_dmesg "boot 2: its own driver cold-probes it" "lunic $A.*probe: reset"
 	lu_check "boot 2: finish" sh -c "echo 1 >$LU/finish"
 	lu_expect_dmesg "boot 2: the missing device's memory returned" \
