@@ -205,7 +205,7 @@ void lu_finish_locked(const char *why)
 	if (!lu.incoming)
 		return;
 	list_for_each_entry(ldev, &lu.devs, node) {
-		if (ldev->status == LU_DEV_INCOMING) {
+		if (ldev->status == LU_DEV_INCOMING && !ldev->retrieving) {
 			pr_warn("%s: never retrieved by %s before finish; dropping its record\n",
 				ldev->name, ldev->driver);
 			lu_dev_set(ldev, LU_DEV_ABANDONED,
