@@ -23,7 +23,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 111
+# results: 117
 
 . /lu/lib.sh
 

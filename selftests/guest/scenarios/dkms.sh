@@ -18,6 +18,7 @@
 # disk: d0 16M
 # image: --kmod nvme-core --dir build/dkms/modules:lu/dkms
 # timeout: 300
+# results: 18
 
 . /lu/lib.sh
 
