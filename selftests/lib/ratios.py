@@ -21,7 +21,7 @@ def verdict(ratios, target=TARGET):
 	"""What the per-round ratios (ours / upstream, higher is better)
 	allow to conclude."""
 	if len(ratios) < MIN_ROUNDS:
-		return f'{len(ratios)} rounds: too few to conclude'
+		return f'too few rounds ({len(ratios)}) to conclude'
 	spread = max(ratios) - min(ratios)
 	if min(ratios) >= target:
 		return f'not slower (>= {target} in every round)'
