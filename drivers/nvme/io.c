@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * lunvme blk-mq operations: commands to the submission queues with their
- * data mapped as PRPs, completions back to nvme-core, and timeouts (abort,
- * then controller reset).
+ * data mapped as PRPs or SGLs, completions back to nvme-core, and timeouts
+ * (abort, then controller reset).
  */
 #include <linux/blk-mq-pci.h>
 
@@ -63,6 +63,7 @@ static blk_status_t lunvme_setup_prps(struct lunvme_dev *dev,
 	u64 addr = sg_dma_address(sg);
 	int len = sg_dma_len(sg);
 	int first = NVME_CTRL_PAGE_SIZE - (addr & (NVME_CTRL_PAGE_SIZE - 1));
+	__le64 *prp_list;
 	int i = 0;
 
 	iod->cmd.rw.dptr.prp1 = cpu_to_le64(addr);
@@ -78,13 +79,13 @@ static blk_status_t lunvme_setup_prps(struct lunvme_dev *dev,
 		return BLK_STS_OK;
 	}
 
-	iod->prp_list = dma_pool_alloc(dev->prp_pool, GFP_ATOMIC,
-				       &iod->prp_dma);
-	if (!iod->prp_list)
+	prp_list = dma_pool_alloc(dev->prp_pool, GFP_ATOMIC, &iod->list_dma);
+	if (!prp_list)
 		return BLK_STS_RESOURCE;
-	iod->cmd.rw.dptr.prp2 = cpu_to_le64(iod->prp_dma);
+	iod->list = prp_list;
+	iod->cmd.rw.dptr.prp2 = cpu_to_le64(iod->list_dma);
 	for (;;) {
-		iod->prp_list[i++] = cpu_to_le64(addr);
+		prp_list[i++] = cpu_to_le64(addr);
 		addr += NVME_CTRL_PAGE_SIZE;
 		len -= NVME_CTRL_PAGE_SIZE;
 		length -= NVME_CTRL_PAGE_SIZE;
@@ -101,6 +102,62 @@ bad_sgl:
 	return BLK_STS_IOERR;
 }
 
+static void lunvme_sgl_set_data(struct nvme_sgl_desc *sge, dma_addr_t addr,
+				u32 len)
+{
+	sge->addr = cpu_to_le64(addr);
+	sge->length = cpu_to_le32(len);
+	sge->type = NVME_SGL_FMT_DATA_DESC << 4;
+}
+
+static_assert(LUNVME_MAX_SEGS * sizeof(struct nvme_sgl_desc) <=
+	      NVME_CTRL_PAGE_SIZE);
+
+/*
+ * One data block descriptor per mapped segment: in the command itself
+ * for one, else in a page the command points at as its last segment.
+ */
+static blk_status_t lunvme_setup_sgls(struct lunvme_dev *dev,
+				      struct lunvme_iod *iod)
+{
+	struct nvme_sgl_desc *sgl = &iod->cmd.rw.dptr.sgl;
+	struct scatterlist *sg;
+	int i;
+
+	iod->cmd.rw.flags = NVME_CMD_SGL_METABUF;
+	if (iod->nents == 1) {
+		lunvme_sgl_set_data(sgl, sg_dma_address(iod->sgt.sgl),
+				    sg_dma_len(iod->sgt.sgl));
+		return BLK_STS_OK;
+	}
+	iod->list = dma_pool_alloc(dev->prp_pool, GFP_ATOMIC, &iod->list_dma);
+	if (!iod->list)
+		return BLK_STS_RESOURCE;
+	sgl->addr = cpu_to_le64(iod->list_dma);
+	sgl->length = cpu_to_le32(iod->nents * sizeof(*sgl));
+	sgl->type = NVME_SGL_FMT_LAST_SEG_DESC << 4;
+	for_each_sgtable_dma_sg(&iod->sgt, sg, i)
+		lunvme_sgl_set_data((struct nvme_sgl_desc *)iod->list + i,
+				    sg_dma_address(sg), sg_dma_len(sg));
+	return BLK_STS_OK;
+}
+
+/*
+ * Like the upstream driver: where the controller takes SGLs, an I/O of
+ * large segments is described by one descriptor per segment rather than
+ * one PRP per page - a single descriptor in the command for a physically
+ * contiguous buffer (huge pages, large folios). Small segments stay on
+ * PRPs, which are as short then.
+ */
+static bool lunvme_use_sgls(struct lunvme_dev *dev, struct request *req,
+			    unsigned int nseg)
+{
+	struct lunvme_queue *q = req->mq_hctx->driver_data;
+
+	return q->qid && nvme_ctrl_sgl_supported(&dev->ctrl) &&
+	       blk_rq_payload_bytes(req) / nseg >= LUNVME_SGL_MIN_SEG;
+}
+
 static void lunvme_unmap_data(struct lunvme_dev *dev, struct request *req)
 {
 	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
@@ -111,9 +168,9 @@ static void lunvme_unmap_data(struct lunvme_dev *dev, struct request *req)
 		iod->dma_len = 0;
 		return;
 	}
-	if (iod->prp_list)
-		dma_pool_free(dev->prp_pool, iod->prp_list, iod->prp_dma);
-	iod->prp_list = NULL;
+	if (iod->list)
+		dma_pool_free(dev->prp_pool, iod->list, iod->list_dma);
+	iod->list = NULL;
 	if (iod->nents)
 		dma_unmap_sgtable(&dev->pdev->dev, &iod->sgt, rq_dma_dir(req), 0);
 	iod->nents = 0;
@@ -123,11 +180,13 @@ static void lunvme_unmap_data(struct lunvme_dev *dev, struct request *req)
 }
 
 /*
- * One segment within two controller pages - every 4 KiB I/O: PRP1 and
- * PRP2 come straight from the bio_vec, without a scatterlist.
+ * One segment within two controller pages - every 4 KiB I/O - or one
+ * segment for a single SGL descriptor: the command comes straight from
+ * the bio_vec, without a scatterlist.
  */
 static blk_status_t lunvme_map_simple(struct lunvme_dev *dev,
-				      struct request *req, struct bio_vec *bv)
+				      struct request *req, struct bio_vec *bv,
+				      bool sgl)
 {
 	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
 	unsigned int first = NVME_CTRL_PAGE_SIZE -
@@ -137,6 +196,12 @@ static blk_status_t lunvme_map_simple(struct lunvme_dev *dev,
 	if (dma_mapping_error(&dev->pdev->dev, iod->dma))
 		return BLK_STS_RESOURCE;
 	iod->dma_len = bv->bv_len;
+	if (sgl) {
+		iod->cmd.rw.flags = NVME_CMD_SGL_METABUF;
+		lunvme_sgl_set_data(&iod->cmd.rw.dptr.sgl, iod->dma,
+				    bv->bv_len);
+		return BLK_STS_OK;
+	}
 	iod->cmd.rw.dptr.prp1 = cpu_to_le64(iod->dma);
 	if (bv->bv_len > first)
 		iod->cmd.rw.dptr.prp2 = cpu_to_le64(iod->dma + first);
@@ -155,7 +220,9 @@ static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
 
 		if ((bv.bv_offset & (NVME_CTRL_PAGE_SIZE - 1)) + bv.bv_len <=
 		    2 * NVME_CTRL_PAGE_SIZE)
-			return lunvme_map_simple(dev, req, &bv);
+			return lunvme_map_simple(dev, req, &bv, false);
+		if (lunvme_use_sgls(dev, req, 1))
+			return lunvme_map_simple(dev, req, &bv, true);
 	}
 
 	iod->sgt.sgl = mempool_alloc(dev->sg_pool, GFP_ATOMIC);
@@ -175,7 +242,10 @@ static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
 	}
 	iod->nents = iod->sgt.nents;
 
-	ret = lunvme_setup_prps(dev, iod, blk_rq_payload_bytes(req));
+	if (lunvme_use_sgls(dev, req, iod->nents))
+		ret = lunvme_setup_sgls(dev, iod);
+	else
+		ret = lunvme_setup_prps(dev, iod, blk_rq_payload_bytes(req));
 	if (!ret)
 		return BLK_STS_OK;
 out_unmap:
@@ -203,7 +273,7 @@ static blk_status_t lunvme_queue_rq(struct blk_mq_hw_ctx *hctx,
 	iod->aborted = false;
 	iod->nents = 0;
 	iod->dma_len = 0;
-	iod->prp_list = NULL;
+	iod->list = NULL;
 	iod->sgt.sgl = NULL;
 	if (blk_rq_nr_phys_segments(req)) {
 		ret = lunvme_map_data(dev, req);

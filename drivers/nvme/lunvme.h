@@ -8,7 +8,7 @@
  *           controller bring-up and reset
  * queue.c   queue memory, doorbells, completion queues and interrupts
  * dbbuf.c   shadow doorbells (Doorbell Buffer Config)
- * io.c      blk-mq operations and PRP mapping
+ * io.c      blk-mq operations, PRP and SGL mapping
  * record.c  the handover record: what freeze writes, what retrieve checks
  * fault.c   fault injection for the selftests
  */
@@ -21,6 +21,7 @@
 #include <linux/nvme.h>
 #include <linux/pci.h>
 #include <linux/pci_lu.h>
+#include <linux/sizes.h>
 
 #include "nvme.h"	/* nvme-core's private header, see Kbuild */
 
@@ -28,6 +29,7 @@
 #define LUNVME_MAX_IO_QUEUES	16
 #define LUNVME_MAX_SEGS		128	/* one PRP list page */
 #define LUNVME_MAX_BYTES	(LUNVME_MAX_SEGS * NVME_CTRL_PAGE_SIZE)
+#define LUNVME_SGL_MIN_SEG	SZ_32K	/* average segment to prefer an SGL */
 #define LUNVME_AER_CID		NVME_AQ_BLK_MQ_DEPTH
 #define LUNVME_RECORD_VERSION	2
 
@@ -63,7 +65,8 @@ struct lunvme_queue {
  * Per-request data, after struct nvme_request as nvme-core wants. Kept
  * small: blk-mq allocates one per tag, a thousand per queue. Data of one
  * segment is mapped directly (dma, dma_len); longer requests borrow a
- * scatterlist from sg_pool.
+ * scatterlist from sg_pool, and a page from prp_pool for their PRP list
+ * or SGL descriptors when the command cannot hold them.
  */
 struct lunvme_iod {
 	struct nvme_request req;
@@ -72,8 +75,8 @@ struct lunvme_iod {
 	int nents;		/* mapped scatterlist entries */
 	dma_addr_t dma;		/* single segment mapping */
 	u32 dma_len;		/* its length, 0 if none */
-	__le64 *prp_list;
-	dma_addr_t prp_dma;
+	void *list;		/* PRP list or SGL segment, or NULL */
+	dma_addr_t list_dma;
 	struct sg_table sgt;
 };
 

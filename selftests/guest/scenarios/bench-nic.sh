@@ -1,21 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark, not a test (run by scripts/bench-nic): lunic against Debian's
-# upstream e1000e on the same QEMU e1000e, in one VM.
+# Benchmark, not a test (scripts/bench-nic): lunic against Debian's
+# upstream e1000e on the same QEMU e1000e. Prints BENCH lines that
+# scripts/bench-nic turns into ratios. BENCH_MODE (from the host,
+# default turns):
 #
-#   0  e1000e: modprobe -> carrier, iperf3 both ways; unload (it resets)
-#      lunic: cold probe -> carrier, iperf3 both ways; preserve, kexec
-#   1  lunic: insmod -> retrieve -> carrier, iperf3 both ways; unload
-#      e1000e: modprobe -> carrier, iperf3 both ways
+#   turns  both drivers in this boot, taking turns round by round (the
+#          first driver alternating); then a live update to time
+#          retrieve() -> carrier
+#   boot   one driver (BENCH_DRIVER) in this fresh boot; the host boots
+#          again for the other one
 #
-# Results are 'LUTEST: # BENCH KEY VALUE' lines.
+# Each turn: load -> carrier, iperf3 TCP guest -> host and host ->
+# guest, then a quiet window in which the host's pinger (ICMP echo at
+# 20 Hz all along) gives the round-trip latency.
 #
 # netns: lutap0 10.99.0.1/24
 # hostbg: iperf3 iperf3 -s -B 10.99.0.1
+# hostbg: pinger $ROOT/selftests/lib/pinger 10.99.0.2 0.05 52:54:00:4c:55:01 lutap0
 # qemu: -netdev tap,id=n0,ifname=lutap0,script=no,downscript=no
 # qemu: -device e1000e,netdev=n0,romfile=,mac=52:54:00:4c:55:01,addr=06.0
 # image: --bin ip --bin iperf3 --kmod e1000e
-# timeout: 400
+# timeout: 1500
 
 . /lu/lib.sh
 
@@ -24,99 +30,120 @@ HOST=10.99.0.1
 GUEST=10.99.0.2
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
-SECS=$(sed -n "s/.*lu.bench_secs=\([0-9]*\).*/\1/p" /proc/cmdline)
-SECS=${SECS:-5}
-
-bench()
-{
-	lu_log "BENCH $*"
-}
-
-# Kernel log time stamp (seconds) of the last message matching $1.
-ktime()
-{
-	dmesg | grep -E -- "$1" | tail -n 1 | sed 's/^\[ *\([0-9.]*\)\].*/\1/'
-}
-
-# up_time KEY LINK-PATTERN: seconds from the marker to the link message.
-up_time()
-{
-	local t0 t1 i=0
-	while [ $i -lt 100 ] && [ -z "$(ktime "$2")" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	t0=$(ktime "LUBENCH start $1")
-	t1=$(ktime "$2")
-	if [ -z "$t1" ]; then
-		lu_fail "$1: link up" "no kernel message /$2/"
-		return 1
-	fi
-	bench "$1.carrier_s $(echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }')"
-}
+MODE=${BENCH_MODE:-turns}
+ROUNDS=${BENCH_ROUNDS:-4}
+SECS=${BENCH_RUNTIME:-5}
+PING_SECS=4			# latency window
 
 mark()
 {
-	echo "LUBENCH start $1" >/dev/kmsg
+	echo "BENCH $*" >/dev/kmsg
 }
 
-net_up()
+ifname()
 {
-	local ifc
-	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
-	ip addr add $GUEST/24 dev "$ifc" && ip link set "$ifc" up
+	ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1
 }
 
+# wait_carrier DRV: up to 10 s for the link, marked when it is up.
+wait_carrier()
+{
+	local i=0
+	while [ $i -lt 1000 ]; do
+		if [ "$(cat "/sys/class/net/$(ifname)/carrier" 2>/dev/null)" = 1 ]; then
+			mark "carrier $1"
+			return 0
+		fi
+		usleep 10000
+		i=$((i + 1))
+	done
+	lu_fail "$1: carrier" "no carrier 10 s after loading"
+	return 1
+}
+
+load()
+{
+	mark "load-start $1"
+	case $1 in
+	e1000e)	lu_bind e1000e $NIC && modprobe e1000e ;;
+	*)	lu_bind lunic $NIC && insmod /lu/modules/lunic.ko ;;
+	esac
+	ip addr add $GUEST/24 dev "$(ifname)" && ip link set "$(ifname)" up
+	wait_carrier "$1"
+}
+
+unload()
+{
+	ip link set "$(ifname)" down
+	case $1 in
+	e1000e)	rmmod e1000e ;;
+	*)	rmmod lunic ;;
+	esac
+}
+
+# iperf DRV NAME ARGS: receiver's Mbit/s.
 iperf()
 {
-	local key=$1 mbit
-	shift
+	local drv=$1 name=$2 mbit
+	shift 2
 	mbit=$(iperf3 -c $HOST -t "$SECS" -f m "$@" 2>&1 | awk '/receiver/ { print $7 }')
 	if [ -z "$mbit" ]; then
-		lu_fail "$key: iperf3" "no result"
+		lu_fail "$drv: iperf3 $name" "no result"
 		return 1
 	fi
-	bench "$key $mbit"
+	mark "result $drv $name mbit=$mbit"
 }
 
-throughput()
+bench()
 {
 	# Let the link settle: the first seconds after carrier are not
 	# what is being measured.
 	ping -c 2 -W 5 $HOST >/dev/null
-	iperf "$1.tx_mbit"
-	iperf "$1.rx_mbit" -R
+	iperf "$1" tx-guest-to-host
+	iperf "$1" rx-host-to-guest -R
+	mark "ping-start $1"
+	sleep $PING_SECS
+	mark "ping-end $1"
 }
 
-upstream()
+turn()
+{
+	load "$1" && bench "$1"
+	unload "$1"
+}
+
+start()
 {
 	echo >/sys/bus/pci/devices/$NIC/driver_override
-	mark "e1000e$1"
-	modprobe e1000e && net_up
-	up_time "e1000e$1" "e1000e .*Link is Up" && throughput "e1000e$1"
-	rmmod e1000e
+	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
 }
 
-case $STAGE in
-0)
-	upstream 0
-	dmesg -c >/dev/null
-	insmod /lu/modules/pci_lu.ko region="$REGION"
-	mark lunic_probe
-	lu_bind lunic $NIC && insmod /lu/modules/lunic.ko && net_up
-	up_time lunic_probe "lunic .*Link is Up" && throughput lunic0
+case "$MODE.$STAGE" in
+boot.0)
+	start
+	turn "${BENCH_DRIVER:?}"
+	lu_done
+	;;
+turns.0)
+	start
+	for r in $(seq "$ROUNDS"); do
+		# Which driver goes first alternates (see bench-nvme.sh).
+		if [ $((r % 2)) = 1 ]; then
+			turn e1000e
+			turn lunic
+		else
+			turn lunic
+			turn e1000e
+		fi
+	done
+	load lunic
 	lu_kexec sh -c "echo $NIC >$LU/preserve"
 	;;
-1)
-	insmod /lu/modules/pci_lu.ko region="$REGION"
-	mark lunic_retrieve
-	lu_bind lunic $NIC && insmod /lu/modules/lunic.ko && net_up
-	up_time lunic_retrieve "lunic .*retrieve: .*carrier on"
-	bench "lunic_retrieve.in_retrieve_us $(dmesg | sed -n 's/.*carrier on after \([0-9]*\) us.*/\1/p')"
-	throughput lunic1
-	ip link set "$(ls /sys/bus/pci/devices/$NIC/net)" down
-	rmmod lunic
-	dmesg -c >/dev/null
-	upstream 1
+turns.1)
+	start
+	load retrieve
+	lu_expect_dmesg "retrieved" "lunic .*retrieve: .*carrier on"
+	mark "retrieve-us $(dmesg | sed -n 's/.*carrier on after \([0-9]*\) us.*/\1/p' | tail -n 1)"
+	lu_done
 	;;
 esac

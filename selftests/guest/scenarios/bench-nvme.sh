@@ -1,11 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark, not a test (scripts/bench-nvme): lunvme against Debian's
-# upstream nvme driver on the same QEMU controller in one boot, the two
-# drivers taking turns round by round so that drift in the host's speed
-# falls on both alike; then three live updates to time retrieve(). Prints
-# BENCH lines that scripts/bench-nvme turns into ratios; absolute TCG
-# figures mean little.
+# upstream nvme driver on the same QEMU controller. Prints BENCH lines
+# that scripts/bench-nvme turns into ratios; absolute TCG figures mean
+# little. BENCH_MODE (from the host, default turns):
+#
+#   turns  both drivers in this boot, taking turns round by round (the
+#          first driver alternating), every fio shape per turn; then
+#          three live updates to time retrieve()
+#   boot   one driver (BENCH_DRIVER) in this fresh boot, every shape
+#          once; the host boots again for the other driver
+#   trace  as turns, but a fixed number of I/Os per shape, for the host
+#          to count QEMU trace events and CPU time per I/O
+#          (bench-nvme-trace.sh); no live update
 #
 # Multi-threaded TCG: single-threaded TCG drops guest memory barriers
 # against QEMU's device thread, and the upstream driver's shadow
@@ -16,17 +23,32 @@
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
 # disk: d0 512M
 # image: --kmod nvme-core --kmod nvme --bin fio
-# timeout: 1200
+# timeout: 1800
 # tcg: multi
 
 . /lu/lib.sh
 
 NVME=0000:00:06.0
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
-ROUNDS=${BENCH_ROUNDS:-8}
+MODE=${BENCH_MODE:-turns}
+ROUNDS=${BENCH_ROUNDS:-4}
 UPDATES=3			# live updates timed at the end
 RUNTIME=${BENCH_RUNTIME:-5}
+TRACE_IOS=2000			# I/Os per shape in trace mode
 DEV=/dev/nvme0n1	# one namespace: no naming ambiguity
+
+# Every fio shape: name, then fio arguments. Buffers come from malloc(),
+# 4 KiB pages scattered over memory, except in the -huge jobs: there a
+# 128k request is one physically contiguous segment.
+SHAPES="randread-4k-qd1:--rw=randread:--bs=4k:--iodepth=1
+randread-4k-qd32:--rw=randread:--bs=4k:--iodepth=32
+randwrite-4k-qd32:--rw=randwrite:--bs=4k:--iodepth=32
+randrw70-4k-qd32:--rw=randrw:--rwmixread=70:--bs=4k:--iodepth=32
+read-128k-qd8:--rw=read:--bs=128k:--iodepth=8
+write-128k-qd8:--rw=write:--bs=128k:--iodepth=8
+read-128k-qd8-huge:--rw=read:--bs=128k:--iodepth=8:--iomem=shmhuge
+write-128k-qd8-huge:--rw=write:--bs=128k:--iodepth=8:--iomem=shmhuge"
+HUGEPAGES=4		# 2 MiB pages for the buffers of the -huge jobs
 
 mark()
 {
@@ -68,20 +90,37 @@ load()
 		mark "result $1 load-memory kib=$((before - $(mem_free)))"
 }
 
-# fio terse output: field 7 is read bandwidth in KiB/s, field 8 read IOPS.
+# One fio job; prints "read-KiB/s read-IOPS write-KiB/s write-IOPS"
+# (terse output fields 7, 8, 48, 49).
 run_fio()
 {
+	local limit="--time_based --runtime=$RUNTIME"
+
+	[ "$MODE" = trace ] && limit="--number_ios=$TRACE_IOS"
+	# shellcheck disable=SC2086 # $limit is two words
 	fio --name=bench --filename=$DEV --ioengine=libaio --direct=1 \
-		--time_based --runtime="$RUNTIME" --size=256M --minimal "$@" |
-		awk -F';' '{ print $7, $8 }'
+		--size=256M $limit --minimal "$@" |
+		awk -F';' '{ print $7, $8, $48, $49 }'
 }
 
+# Every shape once with driver $1. The figure: KiB/s for 128k jobs,
+# read + write IOPS for 4k ones.
 bench()
 {
-	set -- $(run_fio --rw=randread --bs=4k --iodepth=32)
-	mark "result $DRV randread-4k-qd32 iops=$2"
-	set -- $(run_fio --rw=read --bs=128k --iodepth=8)
-	mark "result $DRV seqread-128k kib_s=$1"
+	local shape name fig
+
+	for shape in $SHAPES; do
+		name=${shape%%:*}
+		mark "start $1 $name"
+		# shellcheck disable=SC2046 # the shape's arguments
+		set -- "$1" $(run_fio $(echo "${shape#*:}" | tr : ' '))
+		mark "end $1 $name"
+		case $name in
+		*-128k-*)	fig="kib_s=$(($2 + $4))" ;;
+		*)		fig="iops=$(($3 + $5))" ;;
+		esac
+		mark "result $1 $name $fig"
+	done
 }
 
 unload()
@@ -96,28 +135,70 @@ unload()
 	done
 }
 
-case "$STAGE" in
-0)
-	modprobe nvme-core || exit 1
-	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+# Written data to read back (the image starts sparse), by one driver.
+fill()
+{
 	load upstream
 	fio --name=fill --filename=$DEV --rw=write --bs=1M --size=256M \
 		--direct=1 --output=/dev/null
 	unload upstream
+}
+
+turn()
+{
+	load "$1"
+	bench "$1"
+	unload "$1"
+}
+
+rounds()
+{
+	local r
+
 	for r in $(seq "$ROUNDS"); do
-		for DRV in upstream lunvme; do
-			load $DRV
-			bench
-			unload $DRV
-		done
+		mark "round $r"
+		# The first turn of a round alternates, so that neither driver
+		# always runs in a fresher or a warmer guest.
+		if [ $((r % 2)) = 1 ]; then
+			turn upstream
+			turn lunvme
+		else
+			turn lunvme
+			turn upstream
+		fi
 	done
+}
+
+start()
+{
+	echo $HUGEPAGES >/proc/sys/vm/nr_hugepages
+	modprobe nvme-core || exit 1
+	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+}
+
+case "$MODE.$STAGE" in
+boot.0)
+	start
+	fill
+	turn "${BENCH_DRIVER:?}"
+	lu_done
+	;;
+trace.0)
+	start
+	fill
+	rounds
+	lu_done
+	;;
+turns.0)
+	start
+	fill
+	rounds
 	load lunvme
 	echo $NVME >/sys/kernel/pci_liveupdate/preserve
 	lu_kexec
 	;;
-*)
-	modprobe nvme-core || exit 1
-	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+turns.*)
+	start
 	load retrieve
 	lu_expect_dmesg "retrieved" "nvme nvme0: retrieved running controller"
 	[ "$STAGE" -ge "$UPDATES" ] && lu_done

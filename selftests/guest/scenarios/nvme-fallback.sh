@@ -5,8 +5,9 @@
 #
 #   stage 0  cold start on INTx; fio writes set A; a range is discarded
 #            (Dataset Management, a special-payload request) and written
-#            again; a completion is made to
-#            vanish (lunvme's debugfs fault): the read times out, is
+#            again; 128k I/O from huge pages (SGLs) verifies; a
+#            completion is made to vanish (lunvme's debugfs fault):
+#            the read times out, is
 #            aborted, times out again, the controller is reset and the
 #            read succeeds; set A verifies; kexec with the controller
 #            preserved
@@ -85,6 +86,20 @@ discard()
 		"dd if=$DEV bs=64k skip=768 count=16 iflag=direct | cmp - /tmp/pattern"
 }
 
+# 128 KiB I/O from huge-page buffers at 32 MiB: one physically
+# contiguous segment each, which lunvme maps as a single SGL descriptor
+# (scripts/bench-nvme --trace shows pci_nvme_map_sgl); written and read
+# back with checksums.
+sgl_io()
+{
+	echo 4 >/proc/sys/vm/nr_hugepages
+	lu_check "stage $STAGE: 128k I/O from huge pages verifies" \
+		fio --name=sgl --filename=$DEV --offset=32M --size=4M \
+			--rw=write --bs=128k --iodepth=8 --ioengine=libaio \
+			--direct=1 --iomem=shmhuge --verify=crc32c \
+			--verify_fatal=1 --output=/tmp/fio.log
+}
+
 verify_a()
 {
 	lu_check "stage $STAGE: set A verifies" \
@@ -99,6 +114,7 @@ case $STAGE in
 	lu_check "stage 0: write set A" \
 		fio $SET_A --do_verify=0 --output=/tmp/fio.log
 	discard
+	sgl_io
 	lost_completion
 	verify_a
 	lu_check "stage 0: preserve the controller" \
