@@ -20,7 +20,7 @@
 # append: pci=nomsi
 # image: --kmod nvme-core --bin fio
 # timeout: 300
-# results: 29
+# results: 30
 
 . /lu/lib.sh
 
