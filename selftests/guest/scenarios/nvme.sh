@@ -68,7 +68,9 @@ sets()
 	# a prefix of the range, and freeze() completes every one of them.
 	# Each block holds its offset and the stage that wrote it, so that
 	# what an earlier stage left further on does not pass for it.
-	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=write --verify=pattern"
+	# Rate-limited so that it is still writing when the kexec starts
+	# (16384 blocks: 8 s at most 2000 a second), however fast the host.
+	SET_B="--name=b --filename=$NS1 --offset=64M --size=64M --rw=write --verify=pattern --rate_iops=2000"
 }
 
 IDENTITY_FIELDS=5
