@@ -114,24 +114,45 @@ def events_text(ev):
 	return ', '.join(parts) if parts else 'none'
 
 
+def verify_text(u):
+	v = u['verify']
+	if v['ok'] is None:
+		return '-'
+	return f'ok, {v["chunks"]} chunks' if v['ok'] else 'FAILED'
+
+
+def core_text(core):
+	parts = [f'{dev.split()[0]} {us}' for dev, t in core.items()
+		 for path, us in t.items() if path == 'retrieve']
+	return ', '.join(parts) if parts else '-'
+
+
 def markdown(res, problems):
 	lines = [f'# Live update demo: {res["date"]}, {res["machine"]}', '']
 	if problems:
 		lines += ['**Problems:**', ''] + [f'- {p}' for p in problems] + ['']
-	head = ['driver pair', '#'] + [t + (f' ({u})' if u else '') for _, t, u in FIGURES]
-	lines += ['Per update (seconds, host clock; I/O from the QEMU trace, pings at 10 Hz '
-		  'from the host):', '',
-		  '| ' + ' | '.join(head + ['fio verify', 'QEMU trace: device events']) + ' |',
-		  '|' + '---|' * (len(head) + 2)]
-	for act, a in res['acts'].items():
-		for u in a['updates']:
-			v = u['verify']
-			vtxt = ('-' if v['ok'] is None else f'ok, {v["chunks"]} chunks' if v['ok']
-				else 'FAILED')
-			lines.append('| ' + ' | '.join(
-				[act, str(u['update'])] + [fmt(u[k]) for k, _, _ in FIGURES] +
-				[vtxt, events_text(u['device_events'])]) + ' |')
-	lines += ['', 'Medians, and upstream / ours:', '',
+	def table(title, keys, extra):
+		figs = [f for f in FIGURES if f[0] in keys]
+		head = ['driver pair', '#'] + [t + (f' ({u})' if u else '') for _, t, u in figs] + \
+			[h for h, _ in extra]
+		out = [title, '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+		for act, a in res['acts'].items():
+			for u in a['updates']:
+				out.append('| ' + ' | '.join(
+					[act, str(u['update'])] + [fmt(u[k]) for k, _, _ in figs] +
+					[f(u) for _, f in extra]) + ' |')
+		return out + ['']
+
+	lines += table('What the load saw, per update (host clock; I/O from the QEMU trace, '
+		       'pings at 10 Hz from the host):',
+		       ('io_gap_s', 'ping_gap_s', 'pings_lost'),
+		       [('fio verify', verify_text),
+			('QEMU trace: device events', lambda u: events_text(u['device_events']))])
+	lines += table('The blackout split by who owns it, per update (seconds):',
+		       ('old_kernel_s', 'kexec_boot_s', 'init_to_load_s', 'load_to_disk_s',
+			'load_to_carrier_s', 'load_to_first_io_s'),
+		       [('retrieve() per device (µs, PCI core)', lambda u: core_text(u['core_us']))])
+	lines += ['Medians, and upstream / ours:', '',
 		  '| figure | ours | upstream | upstream / ours |', '|---|---|---|---|']
 	ratio = res.get('ratio_upstream_to_ours', {})
 	for k, t, u in FIGURES:
