@@ -45,7 +45,7 @@ lint: deps
 
 demo: deps
 	$(MAKE) modules
-	selftests/run --demo
+	scripts/demo
 
 check: deps
 	$(MAKE) modules
