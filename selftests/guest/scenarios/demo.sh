@@ -36,7 +36,7 @@
 # disk: d0 512M
 # trace: pci_nvme_read
 # trace: pci_nvme_write
-# image: --kmod nvme-core --kmod nvme --kmod e1000e --bin fio --bin ip
+# image: --kmod nvme-core --kmod nvme --kmod e1000e --bin fio --bin ip --bin ethtool
 # image: --stub librbd.so.1 --stub librados.so.2 --stub libgfapi.so.0
 # image: --stub libibverbs.so.1 --stub librdmacm.so.1 --stub libnbd.so.0
 # image: --stub libpmem.so.1 --stub libpmemblk.so.1
@@ -63,8 +63,10 @@ export LU_KEXEC_FAST=1
 TAIL=10			# seconds of load after the last update
 CHUNK=1			# MiB per write chunk; chunk K starts at (K + 1) MiB
 FIO="fio --ioengine=libaio --direct=1 --bs=4k --filename=$DEV --eta=never --output=/dev/null"
-WRITE_IOPS=150
+WRITE_IOPS=100
 READ_IOPS=100
+RINGS=2048
+IP=/usr/bin/ip		# iproute2: busybox sh runs its own 'ip' applet first
 
 mark()
 {
@@ -102,20 +104,39 @@ wait_disk()
 	[ -b $DEV ] && mark "disk ready"
 }
 
+# net_up DRIVERS IFACE: address, neighbour, link up.
+net_up()
+{
+	# The pings sent through a live update wait in the RX ring (256
+	# descriptors: 25 s at 10 Hz; a busy TCG host can take longer) and
+	# are answered in one burst when the interface comes up. Rings of
+	# 2048 hold them and their replies (lunic keeps the sizes across
+	# the update), and a byte queue limit that does not start at zero
+	# lets the replies go to the TX ring at once: waiting in the qdisc
+	# they hold the ICMP socket's send buffer, and past about 140 of
+	# them icmp_reply() fails with ENOBUFS (Icmp OutErrors).
+	if [ "$1" = ours ] && [ "$STAGE" -eq 0 ]; then
+		ethtool -G "$2" rx $RINGS tx $RINGS || return 1
+	fi
+	echo $((1 << 20)) >/sys/class/net/"$2"/queues/tx-0/byte_queue_limits/limit_min &&
+		ip addr add $GUEST/24 dev "$2" || return 1
+	# The host's address as the last kernel knew it: while ARP
+	# resolves, the burst of replies would wait in the neighbour's
+	# queue, holding the same send buffer.
+	if [ -s /lu/host-mac ]; then
+		$IP neigh replace $HOST lladdr "$(cat /lu/host-mac)" dev "$2" \
+			nud permanent || return 1
+	fi
+	ip link set "$2" up
+}
+
 # In the background: carrier comes seconds after the load for e1000e.
 watch_carrier()
 {
 	local ifc i=0
+	# shellcheck disable=SC2012 # one interface name, no odd characters
 	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
-	ip addr add $GUEST/24 dev "$ifc" || return 1
-	# The host's address as the last kernel knew it: the replies to the
-	# pings that waited in the NIC through a live update leave in one
-	# burst, and while ARP resolves, all but about 140 of them would be
-	# dropped from the neighbour's queue (unres_qlen_bytes).
-	if [ -s /lu/host-mac ]; then
-		ip neigh replace $HOST lladdr "$(cat /lu/host-mac)" dev "$ifc" nud permanent
-	fi
-	ip link set "$ifc" up || return 1
+	lu_check "stage $STAGE: network set up" net_up "$1" "$ifc" || return 1
 	while [ $i -lt 3000 ]; do
 		if [ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ]; then
 			mark "carrier"
@@ -207,7 +228,7 @@ start_load()
 bring_up()
 {
 	lu_check "stage $STAGE: $1 drivers load" load "$1" || exit 1
-	watch_carrier &
+	watch_carrier "$1" &
 	lu_check "stage $STAGE: disk ready" wait_disk || exit 1
 }
 
@@ -217,6 +238,7 @@ resume()
 {
 	local rec
 	rec=$(record_read)
+	# shellcheck disable=SC2086 # split into its words
 	set -- $rec
 	if [ "$1" != demo-chunks ] || [ "$4" != end ]; then
 		lu_fail "stage $STAGE: chunk record in block 0" "found '$rec'"
@@ -230,7 +252,7 @@ resume()
 next()
 {
 	sleep $RUN
-	ip neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
+	$IP neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
 	mark "kexec $1 $2"
 	if [ "$3" = preserve ]; then
 		lu_kexec sh -c "echo $NVME >$LU/preserve && echo $NIC >$LU/preserve"
