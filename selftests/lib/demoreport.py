@@ -68,11 +68,27 @@ def verify_after(logs, request, end):
 	return {'ok': None, 'chunks': None}
 
 
+def machine(logdir):
+	"""The VM as QEMU was started (qemu.log), e.g. 'QEMU TCG, q35, 2 vCPUs, 1G'."""
+	try:
+		with open(os.path.join(logdir, 'qemu.log')) as f:
+			cmd = f.readline().split()
+	except OSError:
+		return 'QEMU'
+
+	def arg(name):
+		return cmd[cmd.index(name) + 1] if name in cmd[:-1] else '?'
+	accel = 'TCG' if arg('-accel').startswith('tcg') else arg('-accel')
+	return f'QEMU {accel}, {arg("-machine")}, {arg("-smp")} vCPUs, {arg("-m")} RAM'
+
+
 def analyse(logdir):
 	logs = blackout.Logs(logdir)
 	res = {'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(logs.serial[0][0]))
 	       if logs.serial else None,
-	       'machine': 'QEMU TCG (no KVM), q35, 2 vCPUs, 1 GiB',
+	       'machine': machine(logdir),
+	       # The host is shared on build machines: say how busy it was.
+	       'host_load_average': open('/proc/loadavg').read().split()[0],
 	       'acts': {}, 'switch': None}
 	for act, n, request, end in updates(logs):
 		fig = blackout.split(logs, request, end, LOAD, READY, RESUMED)
@@ -128,7 +144,8 @@ def core_text(core):
 
 
 def markdown(res, problems):
-	lines = [f'# Live update demo: {res["date"]}, {res["machine"]}', '']
+	lines = [f'# Live update demo: {res["date"]}, {res["machine"]}, '
+		 f'host load average {res["host_load_average"]}', '']
 	if problems:
 		lines += ['**Problems:**', ''] + [f'- {p}' for p in problems] + ['']
 	def table(title, keys, extra):
@@ -152,6 +169,9 @@ def markdown(res, problems):
 		       ('old_kernel_s', 'kexec_boot_s', 'init_to_load_s', 'load_to_disk_s',
 			'load_to_carrier_s', 'load_to_first_io_s'),
 		       [('retrieve() per device (µs, PCI core)', lambda u: core_text(u['core_us']))])
+	if res['switch']:
+		lines += ['Between the acts one more kexec, lunvme + lunic shut down and Debian\'s '
+			  'drivers probe, is not counted (summary.json: switch).', '']
 	lines += ['Medians, and upstream / ours:', '',
 		  '| figure | ours | upstream | upstream / ours |', '|---|---|---|---|']
 	ratio = res.get('ratio_upstream_to_ours', {})
@@ -249,13 +269,14 @@ def gnuplot_script(panels, res, span, ymax):
 		labels = {'new kernel': 'old kernel done',
 			  'load': 'retrieve' if act == 'ours' else 'probe', 'first I/O': 'first I/O'}
 		g.append('unset arrow; unset label')
-		g.append(f'set title "{title}: {len(files)} update(s) overlaid"')
+		g.append(f'set title "{title}: {len(files)} update(s) overlaid, '
+			 'dash-dot lines at their median moments"')
 		g.append('set arrow from 0, graph 0 to 0, graph 1 nohead lw 3 lc rgb "black"')
 		g.append('set label "kexec" at 0, graph 1.02 center')
 		for i, (name, x) in enumerate(sorted(moments.items(), key=lambda kv: kv[1])):
 			g.append(f'set arrow from {x:.2f}, graph 0 to {x:.2f}, graph 1 nohead '
 				 'lw 1.5 dt 5 lc rgb "gray30"')
-			g.append(f'set label "{labels[name]}" at {x:.2f}, graph {0.95 - 0.07 * i:.2f} '
+			g.append(f'set label "{labels[name]}" at {x:.2f}, graph {0.66 - 0.07 * i:.2f} '
 				 'left offset 0.5,0 font ",12"')
 		plots = []
 		for i, (n, base) in enumerate(files):
@@ -265,8 +286,10 @@ def gnuplot_script(panels, res, span, ymax):
 			first = i == 0
 			plots.append(f'"{base}.ping" using 1:2 axes x1y2 with points pt 6 ps 0.6 '
 				     f'lc rgb "gray40" title "{"ping RTT" if first else ""}"')
-			plots.append(f'"{base}.lost" using 1:(30000) axes x1y2 with points pt 2 ps 1.2 '
-				     f'lc rgb "black" title "{"lost ping (at send time)" if first else ""}"')
+			# One row of marks per update, from the top down.
+			plots.append(f'"{base}.lost" using 1:({40000 // 2 ** i}) axes x1y2 with points '
+				     'pt 2 ps 1.2 lc rgb "black" '
+				     f'title "{"lost ping, a row per update" if first else ""}"')
 		g.append('plot ' + ', \\\n     '.join(plots))
 	g.append('unset multiplot')
 	return '\n'.join(g) + '\n'
