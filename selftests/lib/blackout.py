@@ -12,8 +12,9 @@ For one kexec (the guest's 'kexec -e into stage S' line, lu_kexec):
                    freeze() or shutdown() of every device, then the
                    kernel's own way down
   kexec and boot   'Starting new kernel' -> 'Run /init': purgatory
-                   (hashes the loaded image) and decompression until the
-                   new kernel's first line, then its boot
+                   (it hashes the loaded image, unless kexec -i) and
+                   decompression until the new kernel's first line
+                   (purgatory_decompress_s), then its boot (kernel_boot_s)
   new kernel       'Run /init' -> the driver load marker, then the
                    driver: load -> disk ready, carrier, first I/O
 
@@ -30,7 +31,12 @@ and around it, from the QEMU trace and the pinger:
                    kexec): controller disable/enable/shutdown, queues
                    created, MAC and PHY resets, link down
 
-Usage: logs = Logs(logdir); for k in logs.kexecs(): split(logs, k, ...).
+Usage (see demoreport.py):
+	logs = Logs(logdir)
+	kexecs = logs.kexecs()
+	for (t, stage), (t_next, _) in zip(kexecs, kexecs[1:] + [(logs.end, None)]):
+		figures = split(logs, t, t_next, r'my driver load marker',
+				{'disk': r'disk ready marker'}, r'load running marker')
 """
 
 import re
