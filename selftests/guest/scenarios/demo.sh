@@ -14,9 +14,9 @@
 #   stage U+1      nvme + e1000e probe: the start of act 2, not measured
 #   stage U+2..2U+1  nvme + e1000e after an ordinary kexec reboot
 # Every stage verifies what the one before wrote, starts the load and lets
-# it run RUN seconds before the next kexec.
+# it run RUN seconds (and at least one chunk) before the next kexec.
 #
-# The load: fio writes 1 MiB chunks one after another, random 4 KiB writes
+# The load: fio writes 512 KiB chunks one after another, random 4 KiB writes
 # with crc32c verify headers and a seed per chunk, and logs each completed
 # chunk in block 0 of the disk (it survives the kexec there, like the
 # data); a second fio reads at random. After a kexec every chunk that the
@@ -61,7 +61,7 @@ RUN=2
 # for it under TCG, ours and upstream's alike.
 export LU_KEXEC_FAST=1
 TAIL=10			# seconds of load after the last update
-CHUNK=1			# MiB per write chunk; chunk K starts at (K + 1) MiB
+CHUNK=512		# KiB per write chunk; chunk K starts at 1 MiB + K chunks
 FIO="fio --ioengine=libaio --direct=1 --bs=4k --filename=$DEV --eta=never --output=/dev/null"
 # Rates a TCG guest keeps up with; fio catches up in bursts when it
 # falls behind, at queue depth 1 those stay small.
@@ -166,7 +166,7 @@ record_read()
 
 chunk_job()
 {
-	echo "--name=c$1 --offset=$((($1 + 1) * CHUNK))M --size=${CHUNK}M --randseed=$((1000 + $1))"
+	echo "--name=c$1 --offset=$((1024 + $1 * CHUNK))k --size=${CHUNK}k --randseed=$((1000 + $1))"
 }
 
 # verify FIRST DONE: chunks FIRST..DONE-1 in one fio run.
@@ -174,8 +174,9 @@ verify()
 {
 	local c=$1 jobs=
 	if [ "$2" -le "$1" ]; then
-		mark "verify ok 0 chunks"
-		lu_fail "stage $STAGE: verify" "the previous kernel completed no chunk"
+		mark "verify failed: no chunk to verify"
+		lu_fail "stage $STAGE: fio verifies the chunks written before the kexec" \
+			"the previous kernel completed no chunk"
 		return 1
 	fi
 	while [ "$c" -lt "$2" ]; do
@@ -187,12 +188,12 @@ verify()
 	if $FIO --iodepth=16 --rw=randwrite --verify=crc32c --verify_only \
 		--rate_iops=$VERIFY_IOPS --verify_fatal=1 --output=/tmp/verify.log $jobs; then
 		mark "verify ok $(($2 - $1)) chunks"
-		lu_ok "stage $STAGE: fio verifies the $(($2 - $1)) chunks written before the kexec"
+		lu_ok "stage $STAGE: fio verifies the chunks written before the kexec"
 	else
 		mark "verify failed"
 		lu_log "$(grep -iE 'verify|error|bad' /tmp/verify.log | head -n 10)"
-		lu_fail "stage $STAGE: fio verifies the $(($2 - $1)) chunks written before the kexec" \
-			"fio verify failed"
+		lu_fail "stage $STAGE: fio verifies the chunks written before the kexec" \
+			"fio verify of chunks $1..$(($2 - 1)) failed"
 		return 1
 	fi
 }
@@ -210,6 +211,7 @@ writer()
 		}
 		c=$((c + 1))
 		record_write "$first" "$c"
+		echo "$c" >/tmp/demo-done
 	done
 }
 
@@ -222,6 +224,7 @@ reader()
 # start_load FIRST: the writer from chunk FIRST, and the reader.
 start_load()
 {
+	FIRST=$1
 	writer "$1" &
 	WRITER=$!
 	reader &
@@ -268,7 +271,15 @@ resume()
 # next ACT N PRESERVE: the N-th kexec of ACT after RUN seconds of load.
 next()
 {
+	local i
 	sleep $RUN
+	# At least one chunk of this kernel's for the next one to verify.
+	i=0
+	while [ "$(cat /tmp/demo-done 2>/dev/null || echo -1)" -le "$FIRST" ] &&
+	      [ $i -lt 600 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
 	$IP neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
 	mark "kexec $1 $2"
 	if [ "$3" = preserve ]; then
