@@ -36,7 +36,7 @@
 # disk: d0 512M
 # trace: pci_nvme_read
 # trace: pci_nvme_write
-# image: --kmod nvme-core --kmod nvme --kmod e1000e --bin fio --bin ip --bin ethtool
+# image: --kmod nvme-core --kmod nvme --kmod e1000e --bin fio --bin ethtool
 # image: --stub librbd.so.1 --stub librados.so.2 --stub libgfapi.so.0
 # image: --stub libibverbs.so.1 --stub librdmacm.so.1 --stub libnbd.so.0
 # image: --stub libpmem.so.1 --stub libpmemblk.so.1
@@ -69,7 +69,6 @@ WRITE_IOPS=100
 READ_IOPS=100
 VERIFY_IOPS=1000	# per chunk
 RINGS=2048
-IP=/usr/bin/ip		# iproute2: busybox sh runs its own 'ip' applet first
 
 mark()
 {
@@ -125,10 +124,10 @@ net_up()
 		ip addr add $GUEST/24 dev "$2" || return 1
 	# The host's address as the last kernel knew it: while ARP
 	# resolves, the burst of replies would wait in the neighbour's
-	# queue, holding the same send buffer.
+	# queue, holding the same send buffer. (busybox's ip cannot add
+	# neighbours; its arp -s adds a permanent one.)
 	if [ -s /lu/host-mac ]; then
-		$IP neigh replace $HOST lladdr "$(cat /lu/host-mac)" dev "$2" \
-			nud permanent || return 1
+		arp -i "$2" -s $HOST "$(cat /lu/host-mac)" || return 1
 	fi
 	ip link set "$2" up
 }
@@ -280,7 +279,7 @@ next()
 		usleep 100000
 		i=$((i + 1))
 	done
-	$IP neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
+	ip neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
 	mark "kexec $1 $2"
 	if [ "$3" = preserve ]; then
 		lu_kexec sh -c "echo $NVME >$LU/preserve && echo $NIC >$LU/preserve"
