@@ -25,6 +25,7 @@ READY = {'disk': r'demo: disk ready', 'carrier': r'demo: carrier'}
 RESUMED = r'demo: running'
 MARK = re.compile(r'LUTEST: # demo: kexec (\w+) (\d+)')
 VERIFY = re.compile(r'LUTEST: # demo: verify (ok (\d+) chunks|failed)')
+ICMP = re.compile(r'LUTEST: # demo: icmp echo requests (\d+) replies (\d+) errors (\d+)')
 
 # (key, column title, unit) of the per-update figures, in table order.
 FIGURES = [
@@ -82,6 +83,15 @@ def machine(logdir):
 	return f'QEMU {accel}, {arg("-machine")}, {arg("-smp")} vCPUs, {arg("-m")} RAM'
 
 
+def icmp_after(logs, request, end):
+	"""The new kernel's ICMP counters, logged before its own kexec."""
+	for t, text in logs.serial:
+		m = ICMP.search(text)
+		if m and request < t <= end:
+			return dict(zip(('requests', 'replies', 'errors'), map(int, m.groups())))
+	return None
+
+
 def analyse(logdir):
 	logs = blackout.Logs(logdir)
 	res = {'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(logs.serial[0][0]))
@@ -94,6 +104,7 @@ def analyse(logdir):
 		fig = blackout.split(logs, request, end, LOAD, READY, RESUMED)
 		fig['update'] = n
 		fig['verify'] = verify_after(logs, request, end)
+		fig['guest_icmp'] = icmp_after(logs, request, end)
 		if act == 'switch':
 			res['switch'] = fig
 		else:
@@ -130,6 +141,11 @@ def events_text(ev):
 	return ', '.join(parts) if parts else 'none'
 
 
+def icmp_text(u):
+	c = u['guest_icmp']
+	return '-' if c is None else f'{c["errors"]} of {c["requests"]}'
+
+
 def verify_text(u):
 	v = u['verify']
 	if v['ok'] is None:
@@ -163,7 +179,8 @@ def markdown(res, problems):
 	lines += table('What the load saw, per update (host clock; I/O from the QEMU trace, '
 		       'pings at 10 Hz from the host):',
 		       ('io_gap_s', 'ping_gap_s', 'pings_lost'),
-		       [('fio verify', verify_text),
+		       [('guest: echo replies it could not send', icmp_text),
+			('fio verify', verify_text),
 			('QEMU trace: device events', lambda u: events_text(u['device_events']))])
 	lines += table('The blackout split by who owns it, per update (seconds):',
 		       ('old_kernel_s', 'kexec_boot_s', 'init_to_load_s', 'load_to_disk_s',

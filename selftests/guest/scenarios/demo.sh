@@ -267,6 +267,15 @@ resume()
 	start_load "$3"
 }
 
+# icmp: this kernel's echo requests, replies and the replies its stack
+# could not send, so that a lost ping is told apart from a lost frame.
+icmp()
+{
+	mark "$(awk '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		print "icmp echo requests " $col["InEchos"] " replies " \
+			$col["OutEchoReps"] " errors " $col["OutErrors"] }' /proc/net/snmp)"
+}
+
 # next ACT N PRESERVE: the N-th kexec of ACT after RUN seconds of load.
 next()
 {
@@ -280,6 +289,7 @@ next()
 		i=$((i + 1))
 	done
 	ip neigh show $HOST | sed -n 's/.* lladdr \([0-9a-f:]*\).*/\1/p' >/lu/host-mac
+	icmp
 	mark "kexec $1 $2"
 	if [ "$3" = preserve ]; then
 		lu_kexec sh -c "echo $NVME >$LU/preserve && echo $NIC >$LU/preserve"
@@ -307,6 +317,7 @@ else
 	bring_up upstream
 	resume
 	sleep $TAIL
+	icmp
 	mark "end"
 	stop_load
 fi
