@@ -81,7 +81,7 @@ htmldocs: deps
 
 demo: deps
 	$(MAKE) modules
-	selftests/run --demo
+	scripts/demo
 
 check: deps
 	$(MAKE) modules
