@@ -42,7 +42,7 @@
 # image: --stub libpmem.so.1 --stub libpmemblk.so.1
 # timeout: 900
 # tcg: multi
-# results: 29
+# results: 28
 
 . /lu/lib.sh
 
