@@ -297,13 +297,13 @@ static int lu_reboot_notify(struct notifier_block *nb, unsigned long action,
 		     !strcmp(cmd, "kexec reboot");
 
 	mutex_lock(&lu.lock);
-	lu.reboot = kexec && lu.virt ? LU_KEXEC : LU_REBOOT;
-	if (lu.virt) {
-		if (kexec)
-			lu_handover_begin();
-		else
-			lu_handover_invalidate();
+	lu.reboot = kexec && lu.backend ? LU_KEXEC : LU_REBOOT;
+	if (lu.reboot == LU_KEXEC && lu_handover_begin()) {
+		pr_err("kexec: no room for the outgoing handover\n");
+		lu.reboot = LU_REBOOT;
 	}
+	if (lu.reboot == LU_REBOOT && lu.backend)
+		lu_handover_invalidate();
 	mutex_unlock(&lu.lock);
 	pr_info("%s: %s\n", kexec ? "kexec" : "reboot",
 		lu.reboot == LU_KEXEC ? "freezing preserved devices" :
