@@ -6,7 +6,8 @@
  * The handover backend is chosen at load: with region=SIZE$ADDR (the
  * memmap= syntax; '@' works too), a region that must be reserved on the
  * command line of every kernel in the chain, e.g. memmap=64M$0x30000000 and
- * pci_lu.region=64M$0x30000000; else none, and every device is
+ * pci_lu.region=64M$0x30000000; without it, Kexec HandOver (KHO) when the
+ * running kernel has it enabled (kho=on); else none, and every device is
  * cold-probed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -280,8 +281,10 @@ static int lu_backend_init(void)
 
 	if (region && *region) {
 		ret = lu_region_init();
+	} else if (lu_kho_usable()) {
+		ret = lu_kho_init();
 	} else {
-		pr_info("no handover region configured: devices cannot be preserved, all are cold-probed\n");
+		pr_info("no handover region configured and KHO is off: devices cannot be preserved, all are cold-probed\n");
 		return 0;
 	}
 	if (ret)

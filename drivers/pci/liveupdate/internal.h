@@ -5,6 +5,7 @@
  * core.c      module parameters, the device table, finish
  * chunk.c     pci_lu_alloc(), pci_lu_restore(), pci_lu_free()
  * memmap.c    the memmap backend: a region reserved with memmap=
+ * kho.c       the KHO backend (CONFIG_KEXEC_HANDOVER)
  * handover.c  reading the incoming and writing the outgoing handover
  * dispatch.c  pci_lu_driver registration: probe/retrieve, freeze/shutdown
  * sysfs.c     /sys/kernel/pci_liveupdate
@@ -65,7 +66,7 @@ struct lu_dev {
 
 /**
  * struct lu_backend - where handed-over memory lives and how it survives kexec
- * @name:	its name, e.g. "memmap"
+ * @name:	shown in sysfs: "memmap" or "kho"
  * @exit:	undo the backend's init; no chunk is left
  * @chunk_alloc: set @phys and @vaddr of a new zeroed chunk of @size bytes
  * @chunk_claim: set @phys and @vaddr of an incoming chunk of @size bytes at
@@ -141,6 +142,15 @@ int lu_preserve(const char *bdf, bool preserve);
 
 /* memmap.c */
 int lu_region_map(phys_addr_t base, size_t size);
+
+/* kho.c */
+#if IS_ENABLED(CONFIG_KEXEC_HANDOVER)
+bool lu_kho_usable(void);
+int lu_kho_init(void);
+#else
+static inline bool lu_kho_usable(void) { return false; }
+static inline int lu_kho_init(void) { return -EOPNOTSUPP; }
+#endif
 
 /* chunk.c */
 struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,

@@ -11,7 +11,7 @@
  * records are relative to the region start.
  *
  * This is the backend for kernels without Kexec HandOver (KHO), such as
- * Debian's 6.12.
+ * Debian's 6.12; see kho.c for the other one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
