@@ -178,6 +178,7 @@ static bool lu_freeze(struct pci_lu_driver *drv, struct lu_dev *ldev)
 {
 	struct pci_dev *pdev = ldev->pdev;
 	size_t len = PCI_LU_RECORD_MAX;
+	ktime_t start = ktime_get();
 	int ret;
 
 	ret = drv->freeze(pdev, lu.stage, &len);
@@ -199,7 +200,8 @@ static bool lu_freeze(struct pci_lu_driver *drv, struct lu_dev *ldev)
 			ERR_PTR(ret));
 		return false;
 	}
-	pci_info(pdev, "frozen for live update, record of %zu bytes\n", len);
+	pci_info(pdev, "frozen for live update, record of %zu bytes, in %lld us\n",
+		 len, ktime_us_delta(ktime_get(), start));
 	return true;
 }
 
