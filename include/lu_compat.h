@@ -88,4 +88,16 @@ typedef unsigned int lu_numa_node_t;
 typedef int lu_numa_node_t;
 #endif
 
+/*
+ * nvme-core asks the transport for the queues' virt boundary; 6.12 set it
+ * itself. lunvme maps data with PRPs only: the controller page boundary,
+ * which nvme_get_virt_boundary() gives. Goes in struct nvme_ctrl_ops.
+ */
+#if LU_KERNEL_BEFORE_7
+#define LU_NVME_CTRL_OPS_PRP_BOUNDARY
+#else
+#define LU_NVME_CTRL_OPS_PRP_BOUNDARY \
+	.get_virt_boundary = nvme_get_virt_boundary,
+#endif
+
 #endif /* _LU_COMPAT_H */

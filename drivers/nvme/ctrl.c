@@ -71,6 +71,7 @@ static const struct nvme_ctrl_ops lunvme_ctrl_ops = {
 	.free_ctrl		= lunvme_free_ctrl,
 	.submit_async_event	= lunvme_submit_async_event,
 	.get_address		= lunvme_get_address,
+	LU_NVME_CTRL_OPS_PRP_BOUNDARY
 };
 
 static void lunvme_reset_work(struct work_struct *work)
