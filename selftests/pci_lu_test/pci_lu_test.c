@@ -17,7 +17,9 @@
  *   shutdown  logs and disables the device.
  *
  * Module parameters let a test make retrieve() or freeze() fail, to check
- * that the core falls back to probe() and shutdown().
+ * that the core falls back to probe() and shutdown(), and give each device
+ * a ballast chunk that retrieve() never adopts, to check that the core
+ * returns such memory.
  */
 #include <linux/delay.h>
 #include <linux/iopoll.h>
@@ -55,6 +57,9 @@ MODULE_PARM_DESC(fail_retrieve, "PCI name of a device whose retrieve() fails aft
 static char *fail_freeze = "";
 module_param(fail_freeze, charp, 0644);
 MODULE_PARM_DESC(fail_freeze, "PCI name of a device whose freeze() fails");
+static unsigned int ballast_kib;
+module_param(ballast_kib, uint, 0444);
+MODULE_PARM_DESC(ballast_kib, "KiB of preserved memory per device that retrieve() leaves to the core");
 
 struct lu_test_record {
 	u32 magic;
@@ -134,11 +139,16 @@ static struct lu_test *lu_test_alloc(struct pci_dev *pdev)
 static int lu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lu_test *t = lu_test_alloc(pdev);
+	dma_addr_t ballast;
 
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	t->chunk = pci_lu_alloc(pdev, "buf", TEST_CHUNK_SIZE, &t->dma);
 	if (!t->chunk)
+		return -ENOMEM;
+	/* The core frees it when the driver unbinds. */
+	if (ballast_kib &&
+	    !pci_lu_alloc(pdev, "ballast", ballast_kib * SZ_1K, &ballast))
 		return -ENOMEM;
 	/* "Reset": forget whatever a previous kernel left in the device. */
 	writel(0, t->regs + EDU_FACTORIAL);
