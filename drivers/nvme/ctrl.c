@@ -71,6 +71,7 @@ static const struct nvme_ctrl_ops lunvme_ctrl_ops = {
 	.free_ctrl		= lunvme_free_ctrl,
 	.submit_async_event	= lunvme_submit_async_event,
 	.get_address		= lunvme_get_address,
+	LU_NVME_CTRL_OPS_PRP_BOUNDARY
 };
 
 static void lunvme_reset_work(struct work_struct *work)
@@ -268,7 +269,7 @@ int lunvme_quiesce(struct lunvme_dev *dev)
 	struct nvme_ctrl *ctrl = &dev->ctrl;
 
 	nvme_start_freeze(ctrl);
-	if (nvme_wait_freeze_timeout(ctrl, NVME_IO_TIMEOUT) <= 0)
+	if (lu_nvme_wait_freeze(ctrl) <= 0)
 		return -ETIMEDOUT;
 	nvme_quiesce_io_queues(ctrl);
 	nvme_stop_keep_alive(ctrl);
@@ -329,7 +330,7 @@ void lunvme_stop(struct lunvme_dev *dev, bool shutdown)
 	if (state == NVME_CTRL_LIVE || state == NVME_CTRL_RESETTING) {
 		nvme_start_freeze(&dev->ctrl);
 		if (present && shutdown)
-			nvme_wait_freeze_timeout(&dev->ctrl, NVME_IO_TIMEOUT);
+			lu_nvme_wait_freeze(&dev->ctrl);
 	}
 	nvme_quiesce_io_queues(&dev->ctrl);
 	if (present && dev->queues[0].live) {

@@ -4,8 +4,6 @@
  * data mapped as PRPs or SGLs, completions back to nvme-core, and timeouts
  * (abort, then controller reset).
  */
-#include <linux/blk-mq-pci.h>
-
 #include "lunvme.h"
 
 static int lunvme_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
@@ -30,7 +28,7 @@ static int lunvme_init_io_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 }
 
 static int lunvme_init_request(struct blk_mq_tag_set *set, struct request *req,
-			       unsigned int hctx_idx, unsigned int numa_node)
+			       unsigned int hctx_idx, lu_numa_node_t numa_node)
 {
 	struct lunvme_iod *iod = blk_mq_rq_to_pdu(req);
 
@@ -229,7 +227,7 @@ static blk_status_t lunvme_map_data(struct lunvme_dev *dev,
 	if (!iod->sgt.sgl)
 		return BLK_STS_RESOURCE;
 	sg_init_table(iod->sgt.sgl, blk_rq_nr_phys_segments(req));
-	iod->sgt.orig_nents = blk_rq_map_sg(req->q, req, iod->sgt.sgl);
+	iod->sgt.orig_nents = lu_blk_rq_map_sg(req, iod->sgt.sgl);
 	if (!iod->sgt.orig_nents) {
 		ret = BLK_STS_IOERR;
 		goto out_unmap;
@@ -348,8 +346,7 @@ void lunvme_complete_cqe(struct lunvme_queue *q, struct nvme_completion *cqe,
 		lunvme_complete_rq(req);
 }
 
-static enum rq_end_io_ret lunvme_abort_endio(struct request *req,
-					     blk_status_t error)
+static LU_RQ_END_IO(lunvme_abort_endio, req, error)
 {
 	dev_warn(nvme_req(req)->ctrl->device, "abort status %#x\n",
 		 nvme_req(req)->status);
@@ -441,7 +438,7 @@ static void lunvme_map_queues(struct blk_mq_tag_set *set)
 	struct blk_mq_queue_map *map = &set->map[HCTX_TYPE_DEFAULT];
 
 	if (dev->nr_vecs > 1)
-		blk_mq_pci_map_queues(map, dev->pdev, 1);
+		lu_blk_mq_map_pci_queues(map, dev->pdev, 1);
 	else
 		blk_mq_map_queues(map);
 }

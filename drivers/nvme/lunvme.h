@@ -24,6 +24,7 @@
 #include <linux/sizes.h>
 
 #include "nvme.h"	/* nvme-core's private header, see Kbuild */
+#include <lu_compat.h>
 
 #define LUNVME_IO_DEPTH		1024	/* I/O queue entries, at most */
 #define LUNVME_MAX_IO_QUEUES	16

@@ -15,10 +15,12 @@ tell the host how to run it:
                       check together; any other count fails the run, so
                       a guest that stops early cannot pass. Required for
                       the suite (selftests/run)
+  # results@KERNEL: N the count on that guest kernel, where it differs
   # append: ARGS      extra kernel command line
   # trace: EVENT      extra QEMU trace event or pattern (repeatable)
   # image: ARGS       extra mkinitramfs arguments, e.g. --bin nvme
   # tcg: single|multi TCG threading (default single, see qemu_cmd())
+  # kernels: NAME...  guest kernels it runs on (default 6.12; see kernels.py)
   # netns: TAP ADDR   a network namespace of its own for this run, holding
                       a tap device TAP with host address ADDR (CIDR), up;
                       QEMU runs inside it (-netdev tap,ifname=TAP,...), so
@@ -32,11 +34,12 @@ the log directory as argument and prints LUTEST lines of its own. The
 background commands are stopped and the namespace deleted before it runs,
 and in any case, whatever way the run ends.
 
-Logs go to build/logs/NAME/: serial.log (console lines with host time
+Logs go to build/logs/NAME/ (NAME@7.3/ on the 7.3 kernel): serial.log (console lines with host time
 stamps, all boots), trace.log (QEMU trace, all boots), qemu.log (QEMU's
 command lines and stderr), host.log.
 
-Standalone: selftests/lib/vm.py NAME   runs it with the console shown live.
+Standalone: selftests/lib/vm.py NAME[@KERNEL]   runs it with the console
+shown live.
 """
 
 import atexit
@@ -52,12 +55,15 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True		# no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kernels  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIOS = os.path.join(ROOT, 'selftests/guest/scenarios')
 
-# Both kernels must reserve the handover region
-# (Documentation/pci-liveupdate.rst, "Handover on a stock kernel").
-BASE_APPEND = 'console=ttyS0 panic=-1 memmap=64M$0x30000000'
+# The guest kernel adds what its handover backend needs (kernels.py).
+BASE_APPEND = 'console=ttyS0 panic=-1'
 MEMORY = '1G'
 
 # External witnesses that no device reset happened
@@ -73,11 +79,6 @@ TRACE_EVENTS = [
 # Kernel trouble that fails a scenario even if all its checks passed.
 KERNEL_TROUBLE = re.compile(r'Oops|BUG:|WARNING: CPU:|Kernel panic|'
 			    r'general protection fault|Call Trace:')
-
-
-def kernel_release():
-	return subprocess.check_output([os.path.join(ROOT, 'scripts/kernel-version')],
-				       text=True).strip()
 
 
 # ---- QEMU must never outlive us -------------------------------------------
@@ -177,15 +178,17 @@ class Scenario:
 		self.path = os.path.join(SCENARIOS, name + '.sh')
 		self.qemu, self.disks, self.append, self.trace, self.image = [], [], [], [], []
 		self.qemu_boot = {}
+		self.kernels = ['6.12']
 		self.netns, self.hostbg = None, []
 		self.timeout, self.boots = 300, 1
 		self.results = None
+		self.results_on = {}	# kernel name -> count, where it differs
 		self.tcg = 'single'
 		with open(self.path) as f:
 			for line in f:
 				if not line.startswith('#'):
 					break		# the header ends with the first command
-				m = re.match(r'#\s*(\w+(?:@\d+)?):\s*(.*?)\s*$', line)
+				m = re.match(r'#\s*(\w+(?:@[\w.]+)?):\s*(.*?)\s*$', line)
 				if not m:
 					continue
 				key, val = m.groups()
@@ -214,20 +217,23 @@ class Scenario:
 					self.boots = int(val)
 				elif key == 'results':
 					self.results = int(val)
+				elif key.startswith('results@'):
+					self.results_on[key[8:]] = int(val)
 				elif key == 'tcg':
 					self.tcg = val
+				elif key == 'kernels':
+					self.kernels = val.split()
 
 	@staticmethod
 	def all_names():
 		return sorted(f[:-3] for f in os.listdir(SCENARIOS) if f.endswith('.sh'))
 
 
-def build_image(args):
+def build_image(args, kernel):
 	"""Build (always: it takes about a second) the initramfs for these
 	mkinitramfs arguments; one file per distinct argument list."""
-	name = 'initramfs.cpio'
-	if args:
-		name = 'initramfs-%s.cpio' % hashlib.sha1(' '.join(args).encode()).hexdigest()[:8]
+	args = ['--kernel', kernel.name] + args
+	name = 'initramfs-%s.cpio' % hashlib.sha1(' '.join(args).encode()).hexdigest()[:8]
 	out = os.path.join(ROOT, 'build/vm', name)
 	subprocess.run([os.path.join(ROOT, 'selftests/lib/mkinitramfs'), '-o', out] + args,
 		       check=True)
@@ -252,9 +258,9 @@ class Run:
 	"""One scenario run. results: list of (kind, desc, why) in order, kind
 	one of 'ok', 'not ok', 'skip', '#' (diagnostic)."""
 
-	def __init__(self, scn, image, rel, echo=False):
-		self.scn, self.image, self.rel, self.echo = scn, image, rel, echo
-		self.logdir = os.path.join(ROOT, 'build/logs', scn.name)
+	def __init__(self, scn, image, kernel, echo=False):
+		self.scn, self.image, self.kernel, self.echo = scn, image, kernel, echo
+		self.logdir = os.path.join(ROOT, 'build/logs', log_name(scn.name, kernel.name))
 		self.results = []
 		self.reported = 0	# results from the guest and the host check
 		self.tail = []
@@ -324,7 +330,8 @@ class Run:
 	def qemu_cmd(self, boot, trace_file):
 		# LU_APPEND: extra words for the command line; NAME=VALUE ones
 		# reach the guest's init as environment variables.
-		append = ' '.join([BASE_APPEND, f'lu.scenario={self.scn.name}',
+		append = ' '.join([BASE_APPEND] + self.kernel.append +
+				  [f'lu.scenario={self.scn.name}',
 				   f'lu.boot={boot}'] + self.scn.append +
 				  os.environ.get('LU_APPEND', '').split())
 		# Single-threaded TCG by default: with one host thread per
@@ -339,7 +346,7 @@ class Run:
 		cmd = ['qemu-system-x86_64', '-machine', 'q35',
 		       '-accel', f'tcg,thread={self.scn.tcg}', '-cpu', 'max', '-m', MEMORY, '-smp', '2',
 		       '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
-		       '-kernel', f'/boot/vmlinuz-{self.rel}', '-initrd', self.image,
+		       '-kernel', self.kernel.image, '-initrd', self.image,
 		       '-append', append,
 		       '-trace', 'events=' + os.path.join(self.logdir, 'trace-events'),
 		       '-D', trace_file, '-msg', 'timestamp=on']
@@ -474,7 +481,7 @@ class Run:
 			self.results.append(('ok', desc, ''))
 
 	def check_count(self):
-		want = self.scn.results
+		want = self.scn.results_on.get(self.kernel.name, self.scn.results)
 		if want is None:
 			return
 		ok = self.reported == want
@@ -506,18 +513,25 @@ class Run:
 					     f'see {self.log_rel("host.log")}'))
 
 
-def run_scenario(name, rel=None, echo=False):
+def log_name(name, kernel_name):
+	"""Scenario NAME on the default kernel, NAME@KERNEL on another."""
+	return name if kernel_name == kernels.NAMES[0] else f'{name}@{kernel_name}'
+
+
+def run_scenario(name, kernel=None, echo=False):
 	scn = Scenario(name)
-	image = build_image(scn.image)
-	return Run(scn, image, rel or kernel_release(), echo).run()
+	kernel = kernel or kernels.get()
+	image = build_image(scn.image, kernel)
+	return Run(scn, image, kernel, echo).run()
 
 
 def main():
 	if len(sys.argv) != 2:
-		sys.exit(f'usage: {sys.argv[0]} SCENARIO   (one of: {" ".join(Scenario.all_names())})')
+		sys.exit(f'usage: {sys.argv[0]} SCENARIO[@KERNEL]   (one of: {" ".join(Scenario.all_names())})')
 	install_cleanup()
 	failed = False
-	for kind, desc, why in run_scenario(sys.argv[1], echo=True):
+	name, _, kname = sys.argv[1].partition('@')
+	for kind, desc, why in run_scenario(name, kernels.get(kname or None), echo=True):
 		print(f'{kind} {desc}' + (f' # {why}' if why else ''))
 		failed |= kind == 'not ok'
 	sys.exit(1 if failed else 0)

@@ -25,7 +25,9 @@
  *
  * Test hooks, not part of the pattern: fail_freeze= and fail_retrieve=
  * make one device's freeze() or retrieve() fail (lu_test_fault()), so the
- * selftests see the core fall back to shutdown() and probe().
+ * selftests see the core fall back to shutdown() and probe();
+ * spare_chunk=, slow_retrieve= and ballast_kib= give the core memory
+ * that retrieve() leaves to it, or a retrieve() it must wait for.
  */
 #include <linux/delay.h>
 #include <linux/iopoll.h>
@@ -69,6 +71,9 @@ MODULE_PARM_DESC(spare_chunk, "PCI name of a device given a second chunk that re
 static char *slow_retrieve = "";
 module_param(slow_retrieve, charp, 0644);
 MODULE_PARM_DESC(slow_retrieve, "PCI name of a device whose retrieve() waits 3 s before it restores its chunk");
+static unsigned int ballast_kib;
+module_param(ballast_kib, uint, 0444);
+MODULE_PARM_DESC(ballast_kib, "KiB of preserved memory per device that retrieve() leaves to the core");
 
 /*
  * The record, the ABI between two kernels: fixed-width fields, no
@@ -166,6 +171,7 @@ static int lu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lu_test *t = lu_test_alloc(pdev);
 	dma_addr_t dma;
+	dma_addr_t ballast;
 
 	if (IS_ERR(t))
 		return PTR_ERR(t);
@@ -175,6 +181,10 @@ static int lu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* Test of the core: such a chunk stays reserved after retrieve(). */
 	if (sysfs_streq(spare_chunk, pci_name(pdev)) &&
 	    !pci_lu_alloc(pdev, "spare", SZ_4K, &dma))
+		return -ENOMEM;
+	/* The core frees it when the driver unbinds. */
+	if (ballast_kib &&
+	    !pci_lu_alloc(pdev, "ballast", ballast_kib * SZ_1K, &ballast))
 		return -ENOMEM;
 	/* "Reset": forget whatever a previous kernel left in the device. */
 	writel(0, t->regs + EDU_FACTORIAL);

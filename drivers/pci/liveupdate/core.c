@@ -3,9 +3,12 @@
  * PCI live update core: module parameters, the table of devices the core
  * knows of, preserve/unpreserve and finish.
  *
- * The region is given as region=SIZE$ADDR (the memmap= syntax; '@' works
- * too) and must be reserved on the command line of every kernel in the
- * chain, e.g. memmap=64M$0x30000000 and pci_lu.region=64M$0x30000000.
+ * The handover backend is chosen at load: with region=SIZE$ADDR (the
+ * memmap= syntax; '@' works too), a region that must be reserved on the
+ * command line of every kernel in the chain, e.g. memmap=64M$0x30000000 and
+ * pci_lu.region=64M$0x30000000; without it, Kexec HandOver (KHO) when the
+ * running kernel has it enabled (kho=on); else none, and every device is
+ * cold-probed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -231,7 +234,7 @@ void lu_finish_locked(const char *why)
  * @preserve: mark or unmark
  *
  * Return: 0, -ENODEV if no pci_lu_driver drives @bdf, -ENXIO without a
- * region, -EOPNOTSUPP if its memory is not all in the region or the driver
+ * backend, -EOPNOTSUPP if its memory is not all from the backend or the driver
  * cannot freeze, -EBUSY once the kexec has started.
  */
 int lu_preserve(const char *bdf, bool preserve)
@@ -251,7 +254,7 @@ int lu_preserve(const char *bdf, bool preserve)
 		ret = 0;
 		if (!preserve)
 			break;
-		if (!lu.virt) {
+		if (!lu.backend) {
 			ret = -ENXIO;
 			break;
 		}
@@ -283,20 +286,34 @@ static int lu_parse_region(phys_addr_t *base, size_t *size)
 
 static int lu_region_init(void)
 {
-	struct lu_dev *ldev;
 	phys_addr_t base;
 	size_t size;
 	int ret;
 
-	if (!region || !*region) {
-		pr_info("no handover region configured: devices cannot be preserved, all are cold-probed\n");
-		return 0;
-	}
 	if (lu_parse_region(&base, &size)) {
 		pr_err("region=%s is not SIZE$ADDR\n", region);
 		return -EINVAL;
 	}
 	ret = lu_region_map(base, size);
+	if (!ret)
+		pr_info("handover region %zu MiB at %pa\n", size / SZ_1M, &base);
+	return ret;
+}
+
+/* Pick the backend, then read what the previous kernel handed over. */
+static int lu_backend_init(void)
+{
+	struct lu_dev *ldev;
+	int ret;
+
+	if (region && *region) {
+		ret = lu_region_init();
+	} else if (lu_kho_usable()) {
+		ret = lu_kho_init();
+	} else {
+		pr_info("no handover region configured and KHO is off: devices cannot be preserved, all are cold-probed\n");
+		return 0;
+	}
 	if (ret)
 		return ret;
 
@@ -306,8 +323,14 @@ static int lu_region_init(void)
 		if (ldev->in_rec)
 			lu_dev_pin(ldev);
 	mutex_unlock(&lu.lock);
-	pr_info("handover region %zu MiB at %pa\n", size / SZ_1M, &base);
 	return 0;
+}
+
+static void lu_backend_exit(void)
+{
+	if (lu.backend)
+		lu.backend->exit();
+	lu.backend = NULL;
 }
 
 static void lu_devs_free(void)
@@ -330,7 +353,7 @@ static int __init pci_lu_init(void)
 	ret = lu_sysfs_init();
 	if (ret)
 		goto out_free_stage;
-	ret = lu_region_init();
+	ret = lu_backend_init();
 	if (ret)
 		goto out_sysfs;
 	ret = lu_fault_init();
@@ -348,7 +371,7 @@ out_region:
 	lu_finish_locked("module init failed");
 	mutex_unlock(&lu.lock);
 	lu_devs_free();
-	lu_region_unmap();
+	lu_backend_exit();
 out_sysfs:
 	lu_sysfs_exit();
 out_free_stage:
@@ -365,7 +388,7 @@ static void __exit pci_lu_exit(void)
 	lu_finish_locked("module unload");
 	mutex_unlock(&lu.lock);
 	lu_devs_free();
-	lu_region_unmap();
+	lu_backend_exit();
 	lu_sysfs_exit();
 	kvfree(lu.stage);
 }

@@ -250,6 +250,7 @@ static bool lu_freeze(struct pci_lu_driver *drv, struct lu_dev *ldev)
 {
 	struct pci_dev *pdev = ldev->pdev;
 	size_t len = PCI_LU_RECORD_MAX;
+	ktime_t start = ktime_get();
 	int ret;
 
 	ret = drv->freeze(pdev, lu.stage, &len);
@@ -271,7 +272,8 @@ static bool lu_freeze(struct pci_lu_driver *drv, struct lu_dev *ldev)
 			ERR_PTR(ret));
 		return false;
 	}
-	pci_info(pdev, "frozen for live update, record of %zu bytes\n", len);
+	pci_info(pdev, "frozen for live update, record of %zu bytes, in %lld us\n",
+		 len, ktime_us_delta(ktime_get(), start));
 	return true;
 }
 
@@ -389,13 +391,13 @@ static int lu_reboot_notify(struct notifier_block *nb, unsigned long action,
 		     !strcmp(cmd, "kexec reboot");
 
 	mutex_lock(&lu.lock);
-	lu.reboot = kexec && lu.virt ? LU_KEXEC : LU_REBOOT;
-	if (lu.virt) {
-		if (kexec)
-			lu_handover_begin();
-		else
-			lu_handover_invalidate();
+	lu.reboot = kexec && lu.backend ? LU_KEXEC : LU_REBOOT;
+	if (lu.reboot == LU_KEXEC && lu_handover_begin()) {
+		pr_err("kexec: no room for the outgoing handover\n");
+		lu.reboot = LU_REBOOT;
 	}
+	if (lu.reboot == LU_REBOOT && lu.backend)
+		lu_handover_invalidate();
 	mutex_unlock(&lu.lock);
 	pr_info("%s: %s\n", kexec ? "kexec" : "reboot",
 		lu.reboot == LU_KEXEC ? "freezing preserved devices" :

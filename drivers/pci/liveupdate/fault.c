@@ -102,7 +102,7 @@ void lu_fault_hdr(struct pci_lu_hdr *hdr)
 		hdr->abi_version = PCI_LU_ABI_VERSION + 1;
 		break;
 	case LU_FAULT_TRUNCATE:
-		hdr->region_size = 2 * lu.size;
+		hdr->region_size = 2 * lu.out_size;
 		break;
 	}
 	hdr->hdr_crc = lu_hdr_crc(hdr);

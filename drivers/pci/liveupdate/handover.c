@@ -11,7 +11,11 @@
  *
  * The outgoing handover is written at kexec time: the reboot notifier writes
  * an empty header, and each freeze() appends one record and rewrites the
- * header, so the region is consistent after every device.
+ * header, so the handover is consistent after every device.
+ *
+ * Where the header and records live is the backend's choice (the start of
+ * the memmap region, or a KHO subtree): this file only sees lu.in_hdr and
+ * lu.out_hdr, and asks the backend for each chunk.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,10 +57,10 @@ static const char *lu_hdr_invalid(const struct pci_lu_hdr *hdr)
 			 hdr->abi_version, PCI_LU_ABI_VERSION);
 		return why;
 	}
-	if (hdr->region_size > lu.size) {
+	if (hdr->region_size > lu.in_size) {
 		snprintf(why, sizeof(why),
 			 "written for a %llu-byte region, this one has %zu bytes (truncated?)",
-			 hdr->region_size, lu.size);
+			 hdr->region_size, lu.in_size);
 		return why;
 	}
 	if (hdr->records_len > PCI_LU_DATA_OFF - PCI_LU_RECS_OFF)
@@ -103,15 +107,15 @@ static const char *lu_rec_take_chunks(struct lu_dev *ldev,
 
 		if (strnlen(d->tag, sizeof(d->tag)) == sizeof(d->tag))
 			return "chunk tag not terminated";
-		if (lu_region_claim(d->offset, d->size))
-			return "chunk outside the data area or overlapping";
 		c = kzalloc(sizeof(*c), GFP_KERNEL);
 		if (!c)
 			return "out of memory";
-		memcpy(c->tag, d->tag, sizeof(c->tag));
-		c->phys = lu.base + d->offset;
-		c->vaddr = lu.virt + d->offset;
 		c->size = d->size;
+		if (lu.backend->chunk_claim(c, d->offset)) {
+			kfree(c);
+			return "chunk outside the data area or overlapping";
+		}
+		memcpy(c->tag, d->tag, sizeof(c->tag));
 		c->old_dma = d->dma;
 		c->in_region = true;
 		list_add_tail(&c->node, &ldev->in_chunks);
@@ -159,14 +163,14 @@ refuse:
  */
 void lu_handover_load(void)
 {
-	struct pci_lu_hdr *hdr = lu.virt;
+	struct pci_lu_hdr *hdr = lu.in_hdr;
 	u64 off = 0;
 	const char *why;
 	u32 i;
 
-	if (!hdr->magic) {
+	if (!hdr || !hdr->magic) {
 		pr_info("no incoming handover (cold boot)\n");
-		return;
+		goto consume;
 	}
 	why = lu_hdr_invalid(hdr);
 	if (why) {
@@ -181,7 +185,7 @@ void lu_handover_load(void)
 		hdr->generation, hdr->nr_records);
 
 	for (i = 0; i < hdr->nr_records; i++) {
-		struct pci_lu_rec *rec = lu.virt + PCI_LU_RECS_OFF + off;
+		struct pci_lu_rec *rec = (void *)hdr + PCI_LU_RECS_OFF + off;
 		char name[16];
 
 		if (!lu_rec_len_ok(rec, hdr->records_len - off)) {
@@ -207,7 +211,9 @@ void lu_handover_load(void)
 	}
 
 consume:
-	hdr->magic = 0;
+	if (hdr)
+		hdr->magic = 0;
+	lu.backend->in_done();
 }
 
 /**
@@ -278,20 +284,27 @@ static void lu_hdr_commit(struct pci_lu_hdr *hdr)
  * lu_handover_begin() - start an empty outgoing handover
  *
  * Context: reboot notifier of a kexec, before any freeze(); lu.lock held.
+ * Return: 0, or a negative errno if the backend has no room for it.
  */
-void lu_handover_begin(void)
+int lu_handover_begin(void)
 {
-	struct pci_lu_hdr *hdr = lu.virt;
+	struct pci_lu_hdr *hdr;
+	int ret;
 
+	ret = lu.backend->out_begin();
+	if (ret)
+		return ret;
+	hdr = lu.out_hdr;
 	*hdr = (struct pci_lu_hdr) {
 		.magic = PCI_LU_MAGIC,
 		.abi_version = PCI_LU_ABI_VERSION,
-		.region_size = lu.size,
+		.region_size = lu.out_size,
 		.generation = lu.generation + 1,
 	};
 	lu.out_len = 0;
 	lu.out_nr = 0;
 	lu_hdr_commit(hdr);
+	return 0;
 }
 
 /**
@@ -301,9 +314,8 @@ void lu_handover_begin(void)
  */
 void lu_handover_invalidate(void)
 {
-	struct pci_lu_hdr *hdr = lu.virt;
-
-	hdr->magic = 0;
+	if (lu.out_hdr)
+		lu.out_hdr->magic = 0;
 }
 
 static void lu_rec_fill_chunk(struct pci_lu_chunk *d, const struct lu_chunk *c)
@@ -331,6 +343,30 @@ static void lu_rec_fill_chunks(struct pci_lu_rec *rec, struct lu_dev *ldev)
 	rec->nr_chunks = i;
 }
 
+/* Make the chunks of a frozen device survive the kexec (KHO); the memmap
+ * region needs nothing. On failure none stays preserved: the device gets
+ * shutdown() and the next kernel must not find its memory reserved.
+ */
+static int lu_preserve_chunks(struct lu_dev *ldev)
+{
+	struct lu_chunk *c;
+	int ret;
+
+	if (!lu.backend->chunk_preserve)
+		return 0;
+	list_for_each_entry(c, &ldev->chunks, node) {
+		ret = lu.backend->chunk_preserve(c);
+		if (ret)
+			goto unwind;
+	}
+	return 0;
+
+unwind:
+	list_for_each_entry_continue_reverse(c, &ldev->chunks, node)
+		lu.backend->chunk_unpreserve(c);
+	return ret;
+}
+
 /**
  * lu_handover_append() - add the record of a frozen device
  * @ldev: the device; its chunks are listed in the record
@@ -339,23 +375,29 @@ static void lu_rec_fill_chunks(struct pci_lu_rec *rec, struct lu_dev *ldev)
  * @len: bytes of @blob
  *
  * Context: device shutdown of a kexec; lu.lock held.
- * Return: 0, or -ENOSPC if the record area is full.
+ * Return: 0, -ENOSPC if the record area is full, or the backend's errno if
+ * it could not preserve the chunks.
  */
 int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
 		       const void *blob, size_t len)
 {
-	struct pci_lu_hdr *hdr = lu.virt;
+	struct pci_lu_hdr *hdr = lu.out_hdr;
 	struct pci_dev *pdev = ldev->pdev;
 	size_t nr = list_count_nodes(&ldev->chunks) +
 		    list_count_nodes(&ldev->in_chunks);
 	size_t size = pci_lu_rec_size(nr, len);
 	struct pci_lu_rec *rec;
+	int ret;
 
 	if (nr > PCI_LU_MAX_CHUNKS ||
 	    size > PCI_LU_DATA_OFF - PCI_LU_RECS_OFF - lu.out_len)
 		return -ENOSPC;
 
-	rec = lu.virt + PCI_LU_RECS_OFF + lu.out_len;
+	ret = lu_preserve_chunks(ldev);
+	if (ret)
+		return ret;
+
+	rec = (void *)hdr + PCI_LU_RECS_OFF + lu.out_len;
 	memset(rec, 0, size);
 	rec->rec_len = size;
 	rec->domain = pci_domain_nr(pdev->bus);

@@ -3,7 +3,9 @@
  * PCI live update core: state shared by the files of the module.
  *
  * core.c      module parameters, the device table, finish
- * region.c    the reserved region and its chunk allocator
+ * chunk.c     pci_lu_alloc(), pci_lu_restore(), pci_lu_free()
+ * memmap.c    the memmap backend: a region reserved with memmap=
+ * kho.c       the KHO backend (CONFIG_KEXEC_HANDOVER)
  * handover.c  reading the incoming and writing the outgoing handover
  * dispatch.c  pci_lu_driver registration: probe/retrieve, freeze/shutdown
  * sysfs.c     /sys/kernel/pci_liveupdate
@@ -40,7 +42,7 @@ struct lu_chunk {
 	void *vaddr;
 	dma_addr_t dma;		/* as mapped for the current device */
 	u64 old_dma;		/* incoming: bus address in the old kernel */
-	bool in_region;		/* false: dma_alloc_coherent() fallback */
+	bool in_region;		/* from the backend; false: dma_alloc_coherent() */
 };
 
 /* One device the core knows of: bound to a pci_lu_driver, or named by an
@@ -62,6 +64,36 @@ struct lu_dev {
 	struct list_head in_chunks;	/* old kernel's memory not adopted */
 };
 
+/**
+ * struct lu_backend - where handed-over memory lives and how it survives kexec
+ * @name:	shown in sysfs: "memmap" or "kho"
+ * @exit:	undo the backend's init; no chunk is left
+ * @chunk_alloc: set @phys and @vaddr of a new zeroed chunk of @size bytes
+ * @chunk_claim: set @phys and @vaddr of an incoming chunk of @size bytes at
+ *		@offset (as written by the previous kernel); -EINVAL if it
+ *		is not memory this backend could have handed over
+ * @chunk_free:	give a chunk's memory back; the device no longer uses it
+ * @chunk_preserve: optional; make a chunk of a frozen device survive the
+ *		kexec. Called for every chunk of the record being written.
+ * @chunk_unpreserve: undo @chunk_preserve when the record cannot be written
+ * @out_begin:	make lu.out_hdr point to room for the outgoing handover
+ * @in_done:	lu.in_hdr has been read and copied; release it
+ *
+ * Chunk offsets in records are relative to lu.base. All calls with lu.lock
+ * held, or from module init and exit.
+ */
+struct lu_backend {
+	const char *name;
+	void (*exit)(void);
+	int (*chunk_alloc)(struct pci_dev *pdev, struct lu_chunk *c);
+	int (*chunk_claim)(struct lu_chunk *c, u64 offset);
+	void (*chunk_free)(struct lu_chunk *c);
+	int (*chunk_preserve)(struct lu_chunk *c);
+	void (*chunk_unpreserve)(struct lu_chunk *c);
+	int (*out_begin)(void);
+	void (*in_done)(void);
+};
+
 enum lu_reboot {
 	LU_RUNNING,
 	LU_KEXEC,	/* freeze() preserved devices */
@@ -77,7 +109,14 @@ struct lu_state {
 	u64 generation;			/* of the incoming handover, 0 if none */
 	enum lu_reboot reboot;
 
-	/* The reserved region; virt is NULL when none is configured. */
+	/* The handover backend, NULL if devices cannot be preserved. */
+	const struct lu_backend *backend;
+	struct pci_lu_hdr *in_hdr;	/* incoming handover, or NULL */
+	size_t in_size;
+	struct pci_lu_hdr *out_hdr;	/* outgoing handover, or NULL */
+	size_t out_size;
+
+	/* The memmap region; virt is NULL when none is configured. */
 	phys_addr_t base;
 	size_t size;
 	void *virt;
@@ -101,10 +140,19 @@ void lu_release_stale(struct lu_dev *ldev, const char *why);
 void lu_finish_locked(const char *why);
 int lu_preserve(const char *bdf, bool preserve);
 
-/* region.c */
+/* memmap.c */
 int lu_region_map(phys_addr_t base, size_t size);
-void lu_region_unmap(void);
-int lu_region_claim(u64 offset, u64 size);
+
+/* kho.c */
+#if IS_ENABLED(CONFIG_KEXEC_HANDOVER)
+bool lu_kho_usable(void);
+int lu_kho_init(void);
+#else
+static inline bool lu_kho_usable(void) { return false; }
+static inline int lu_kho_init(void) { return -EOPNOTSUPP; }
+#endif
+
+/* chunk.c */
 struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
 				size_t size);
 int lu_chunk_map(struct pci_dev *pdev, struct lu_chunk *c);
@@ -119,7 +167,7 @@ void lu_reboot_exit(void);
 u32 lu_hdr_crc(const struct pci_lu_hdr *hdr);
 u32 lu_rec_crc(const struct pci_lu_rec *rec);
 void lu_handover_load(void);
-void lu_handover_begin(void);
+int lu_handover_begin(void);
 void lu_handover_invalidate(void);
 int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
 		       const void *blob, size_t len);

@@ -4,6 +4,7 @@
  *
  *   state          none, preserved, frozen, incoming or finished
  *   generation     updates since the last cold boot
+ *   backend        where the handover lives: memmap, kho or none
  *   region         SIZE@ADDR of the handover region, or "none"
  *   region_used    bytes of its data area in use
  *   preserve       write a PCI name: freeze() it at the next kexec
@@ -44,6 +45,14 @@ static ssize_t generation_show(struct kobject *kobj,
 }
 
 static struct kobj_attribute generation_attr = __ATTR_RO(generation);
+
+static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", lu.backend ? lu.backend->name : "none");
+}
+
+static struct kobj_attribute backend_attr = __ATTR_RO(backend);
 
 static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -117,6 +126,7 @@ static struct kobj_attribute finish_attr = __ATTR_WO(finish);
 static struct attribute *lu_attrs[] = {
 	&state_attr.attr,
 	&generation_attr.attr,
+	&backend_attr.attr,
 	&region_attr.attr,
 	&region_used_attr.attr,
 	&preserve_attr.attr,

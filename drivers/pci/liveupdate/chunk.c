@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The handover region and the chunks handed out from it.
+ * Chunks: the memory a device keeps using across a live update.
  *
- * The region is ordinary RAM that both kernels reserve with memmap=SIZE$ADDR.
- * Its data area is split into pages; a bitmap in kernel memory says which
- * are in use. At load the bitmap is seeded with the chunks named by valid
- * incoming records, so memory a running device still uses is never handed
- * out again.
+ * pci_lu_alloc() takes a chunk from the handover backend (the memmap region
+ * or KHO), pci_lu_restore() adopts one the previous kernel handed over and
+ * pci_lu_free() gives one back. Where the memory comes from and how it
+ * survives the kexec is the backend's business; this file keeps the lists.
  *
  * Devices reach the chunks through dma_map_resource(). Without an IOMMU that
  * is the physical address, the same in both kernels; with one, the mapping of
@@ -14,90 +13,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitmap.h>
 #include <linux/dma-mapping.h>
-#include <linux/io.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
-int lu_region_map(phys_addr_t base, size_t size)
-{
-	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
-	    size < PCI_LU_REGION_MIN) {
-		pr_err("region %zu bytes at %pa is unusable: needs page alignment and at least %u bytes\n",
-		       size, &base, PCI_LU_REGION_MIN);
-		return -EINVAL;
-	}
-
-	lu.nr_pages = (size - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
-	lu.used = bitmap_zalloc(lu.nr_pages, GFP_KERNEL);
-	if (!lu.used)
-		return -ENOMEM;
-
-	/* Write-back: the region is RAM, and both kernels map it alike. */
-	lu.virt = memremap(base, size, MEMREMAP_WB);
-	if (!lu.virt) {
-		pr_err("cannot map region %zu bytes at %pa; is it reserved with memmap=?\n",
-		       size, &base);
-		bitmap_free(lu.used);
-		lu.used = NULL;
-		return -ENOMEM;
-	}
-	lu.base = base;
-	lu.size = size;
-	return 0;
-}
-
-void lu_region_unmap(void)
-{
-	if (!lu.virt)
-		return;
-	memunmap(lu.virt);
-	bitmap_free(lu.used);
-	lu.virt = NULL;
-	lu.used = NULL;
-}
-
-static unsigned long lu_page_of(u64 offset)
-{
-	return (offset - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
-}
-
-/**
- * lu_region_claim() - mark an incoming chunk as in use
- * @offset: chunk offset from the region start
- * @size: chunk size
- *
- * Context: lu.lock held.
- * Return: 0, or -EINVAL if the chunk lies outside the data area, is not page
- * aligned, or overlaps memory already claimed.
- */
-int lu_region_claim(u64 offset, u64 size)
-{
-	unsigned long first, n;
-
-	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(size) || !size ||
-	    offset < PCI_LU_DATA_OFF || offset > lu.size ||
-	    size > lu.size - offset)
-		return -EINVAL;
-
-	first = lu_page_of(offset);
-	n = size >> PAGE_SHIFT;
-	if (find_next_bit(lu.used, first + n, first) < first + n)
-		return -EINVAL;
-	bitmap_set(lu.used, first, n);
-	return 0;
-}
-
-static void lu_region_release(struct lu_chunk *c)
-{
-	u64 offset = c->phys - lu.base;
-
-	bitmap_clear(lu.used, lu_page_of(offset), c->size >> PAGE_SHIFT);
-}
-
-/* Fallback without a region: the device works but cannot be preserved. */
+/* Fallback without a backend: the device works but cannot be preserved. */
 static int lu_chunk_alloc_coherent(struct pci_dev *pdev, struct lu_chunk *c)
 {
 	c->vaddr = dma_alloc_coherent(&pdev->dev, c->size, &c->dma,
@@ -105,29 +26,18 @@ static int lu_chunk_alloc_coherent(struct pci_dev *pdev, struct lu_chunk *c)
 	return c->vaddr ? 0 : -ENOMEM;
 }
 
-static int lu_chunk_alloc_region(struct pci_dev *pdev, struct lu_chunk *c)
+/* Memory the device can keep using across a kexec: zeroed, mapped for DMA. */
+static int lu_chunk_alloc_backend(struct pci_dev *pdev, struct lu_chunk *c)
 {
-	unsigned long n = c->size >> PAGE_SHIFT, first;
-	u64 offset;
 	int ret;
 
-	first = bitmap_find_next_zero_area(lu.used, lu.nr_pages, 0, n, 0);
-	if (first >= lu.nr_pages) {
-		pci_warn(pdev, "live update region full: no %zu bytes for '%s'\n",
-			 c->size, c->tag);
-		return -ENOMEM;
-	}
-	bitmap_set(lu.used, first, n);
-
-	offset = PCI_LU_DATA_OFF + ((u64)first << PAGE_SHIFT);
-	c->phys = lu.base + offset;
-	c->vaddr = lu.virt + offset;
+	ret = lu.backend->chunk_alloc(pdev, c);
+	if (ret)
+		return ret;
 	c->in_region = true;
-	memset(c->vaddr, 0, c->size);
-
 	ret = lu_chunk_map(pdev, c);
 	if (ret)
-		lu_region_release(c);
+		lu.backend->chunk_free(c);
 	return ret;
 }
 
@@ -154,8 +64,8 @@ struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
 	strscpy(c->tag, tag, sizeof(c->tag));
 	c->size = PAGE_ALIGN(size);
 
-	if (lu.virt)
-		ret = lu_chunk_alloc_region(pdev, c);
+	if (lu.backend)
+		ret = lu_chunk_alloc_backend(pdev, c);
 	else
 		ret = lu_chunk_alloc_coherent(pdev, c);
 	if (ret) {
@@ -166,7 +76,7 @@ struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
 }
 
 /**
- * lu_chunk_map() - give @pdev a bus address for a region chunk
+ * lu_chunk_map() - give @pdev a bus address for a backend chunk
  * @pdev: device
  * @c: chunk with @phys and @size set
  *
@@ -203,7 +113,7 @@ void lu_chunk_release(struct pci_dev *pdev, struct lu_chunk *c)
 		if (pdev && c->dma)
 			dma_unmap_resource(&pdev->dev, c->dma, c->size,
 					   DMA_BIDIRECTIONAL, 0);
-		lu_region_release(c);
+		lu.backend->chunk_free(c);
 	}
 	kfree(c);
 }
@@ -235,10 +145,11 @@ static struct lu_chunk *lu_chunk_find(struct list_head *list, const char *tag)
  * @size: bytes; rounded up to whole pages
  * @dma: returns the bus address for the device
  *
- * The memory is zeroed, coherent and lives in the handover region, so that a
- * preserved device can DMA to it while the next kernel boots, and retrieve()
- * finds it again with pci_lu_restore(). Without a region it falls back to
- * dma_alloc_coherent() and the device cannot be preserved.
+ * The memory is zeroed, coherent and comes from the handover backend (the
+ * memmap region or KHO), so that a preserved device can DMA to it while the
+ * next kernel boots, and retrieve() finds it again with pci_lu_restore().
+ * Without a backend it falls back to dma_alloc_coherent() and the device
+ * cannot be preserved.
  *
  * Return: kernel address of the chunk, or NULL.
  */

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KHO backend: Kexec HandOver carries the handover (Linux 6.16 and
+ * later, CONFIG_KEXEC_HANDOVER, enabled with kho=on).
+ *
+ * The header and records keep the layout of handover.h, in one blob of
+ * PCI_LU_DATA_OFF bytes that KHO hands to the next kernel as the subtree
+ * "pci-liveupdate" of its FDT. Chunks are ordinary pages from the page
+ * allocator; their offsets in the records are physical addresses (lu.base is
+ * 0). Nothing is preserved until a kexec actually starts: the reboot
+ * notifier preserves the blob and adds the subtree, and each freeze()
+ * preserves the chunks of its device. So a kernel that never kexecs, or
+ * kexecs a device that is not preserved, leaves nothing reserved in the
+ * next kernel.
+ *
+ * KHO passes the handover by physical address with kexec_file_load (kexec
+ * -s): state added after the kernel was loaded, up to the kexec itself,
+ * reaches the next kernel (LUO serializes at the same point). The next
+ * kernel finds the subtree, restores the blob and, for each valid record,
+ * restores its chunks; those not adopted by retrieve() go back to the page
+ * allocator when the device is reset or at finish. The chunks of a record
+ * that is refused whole (bad header or CRC) cannot be trusted, so they are
+ * never restored and stay reserved until the next cold boot.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/kexec_handover.h>
+#include <linux/mm.h>
+
+#include "internal.h"
+
+#define LU_KHO_NODE	"pci-liveupdate"
+#define LU_KHO_SIZE	PCI_LU_DATA_OFF		/* header and records */
+
+static struct {
+	struct folio *out;	/* outgoing blob, allocated at load */
+	bool out_preserved;	/* ... and handed to KHO for a kexec */
+	struct folio *in;	/* incoming blob until it has been read */
+} lu_kho;
+
+/* Contiguous pages (at most 1 << MAX_PAGE_ORDER of them) within the
+ * device's DMA mask: dma_map_resource() does not bounce.
+ */
+static int lu_kho_alloc(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	u64 mask = dma_get_mask(&pdev->dev);
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+
+	if (mask <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
+	c->vaddr = alloc_pages_exact(c->size, gfp);
+	if (!c->vaddr) {
+		pci_warn(pdev, "no %zu contiguous bytes for live update chunk '%s'\n",
+			 c->size, c->tag);
+		return -ENOMEM;
+	}
+	c->phys = virt_to_phys(c->vaddr);
+	if (c->phys + c->size - 1 > mask) {
+		pci_warn(pdev, "live update chunk '%s' at %pa is beyond the DMA mask\n",
+			 c->tag, &c->phys);
+		free_pages_exact(c->vaddr, c->size);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* KHO itself refuses (with a warning) pages it was not asked to preserve
+ * or that were restored already, so an overlap cannot be claimed twice.
+ */
+static int lu_kho_claim(struct lu_chunk *c, u64 offset)
+{
+	struct page *page;
+
+	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(c->size) || !c->size)
+		return -EINVAL;
+	page = kho_restore_pages(offset, c->size >> PAGE_SHIFT);
+	if (!page)
+		return -EINVAL;
+	c->phys = offset;
+	c->vaddr = page_address(page);
+	return 0;
+}
+
+/* Restored pages are order-0 pages with a reference each, as those of
+ * alloc_pages_exact(): one way to free both.
+ */
+static void lu_kho_free(struct lu_chunk *c)
+{
+	free_pages_exact(c->vaddr, c->size);
+}
+
+static int lu_kho_preserve(struct lu_chunk *c)
+{
+	return kho_preserve_pages(virt_to_page(c->vaddr), c->size >> PAGE_SHIFT);
+}
+
+static void lu_kho_unpreserve(struct lu_chunk *c)
+{
+	kho_unpreserve_pages(virt_to_page(c->vaddr), c->size >> PAGE_SHIFT);
+}
+
+/* A kexec starts: hand the blob to KHO; freeze() fills it next. */
+static int lu_kho_out_begin(void)
+{
+	void *blob = folio_address(lu_kho.out);
+	int ret;
+
+	if (lu_kho.out_preserved)
+		return 0;
+	ret = kho_preserve_folio(lu_kho.out);
+	if (ret)
+		return ret;
+	ret = kho_add_subtree(LU_KHO_NODE, blob, LU_KHO_SIZE);
+	if (ret) {
+		kho_unpreserve_folio(lu_kho.out);
+		return ret;
+	}
+	lu_kho.out_preserved = true;
+	return 0;
+}
+
+static void lu_kho_in_done(void)
+{
+	if (lu_kho.in)
+		folio_put(lu_kho.in);
+	lu_kho.in = NULL;
+	lu.in_hdr = NULL;
+}
+
+static void lu_kho_exit(void)
+{
+	lu_kho_in_done();
+	if (lu_kho.out_preserved) {
+		kho_remove_subtree(folio_address(lu_kho.out));
+		kho_unpreserve_folio(lu_kho.out);
+		lu_kho.out_preserved = false;
+	}
+	folio_put(lu_kho.out);
+	lu_kho.out = NULL;
+	lu.out_hdr = NULL;
+}
+
+static const struct lu_backend lu_kho_backend = {
+	.name			= "kho",
+	.exit			= lu_kho_exit,
+	.chunk_alloc		= lu_kho_alloc,
+	.chunk_claim		= lu_kho_claim,
+	.chunk_free		= lu_kho_free,
+	.chunk_preserve		= lu_kho_preserve,
+	.chunk_unpreserve	= lu_kho_unpreserve,
+	.out_begin		= lu_kho_out_begin,
+	.in_done		= lu_kho_in_done,
+};
+
+/* Find and take the blob the previous kernel handed over, if any. */
+static void lu_kho_find_incoming(void)
+{
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t size;
+	int ret;
+
+	ret = kho_retrieve_subtree(LU_KHO_NODE, &phys, &size);
+	if (ret == -ENOENT)
+		return;		/* cold boot, or a kexec without us */
+	if (ret) {
+		pr_err("KHO subtree %s unreadable (%pe); all devices will be cold-probed\n",
+		       LU_KHO_NODE, ERR_PTR(ret));
+		return;
+	}
+	if (size != LU_KHO_SIZE || !PAGE_ALIGNED(phys)) {
+		pr_err("KHO subtree %s is %zu bytes at %pa, expected %u page-aligned bytes; all devices will be cold-probed\n",
+		       LU_KHO_NODE, size, &phys, LU_KHO_SIZE);
+		return;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio || folio_size(folio) < size) {
+		pr_err("KHO subtree %s at %pa was not preserved whole; all devices will be cold-probed\n",
+		       LU_KHO_NODE, &phys);
+		if (folio)
+			folio_put(folio);
+		return;
+	}
+	lu_kho.in = folio;
+	lu.in_hdr = folio_address(folio);
+	lu.in_size = size;
+}
+
+/**
+ * lu_kho_usable() - can KHO carry the handover in this kernel
+ *
+ * With kho=off, KHO still keeps what the previous kernel preserved, but
+ * nothing can be preserved for the next one: the core then runs without a
+ * backend, and says so if a handover is being ignored.
+ *
+ * Return: true if the running kernel was booted with KHO enabled.
+ */
+bool lu_kho_usable(void)
+{
+	if (kho_is_enabled())
+		return true;
+	if (is_kho_boot())
+		pr_warn("the previous kernel handed over with KHO, but KHO is off in this kernel (kho=off): preserved devices are cold-probed\n");
+	return false;
+}
+
+/**
+ * lu_kho_init() - use KHO as the handover backend
+ *
+ * Return: 0 with lu.backend set, or -ENOMEM.
+ */
+int lu_kho_init(void)
+{
+	lu_kho.out = folio_alloc(GFP_KERNEL | __GFP_ZERO, get_order(LU_KHO_SIZE));
+	if (!lu_kho.out)
+		return -ENOMEM;
+	lu.out_hdr = folio_address(lu_kho.out);
+	lu.out_size = LU_KHO_SIZE;
+	lu.base = 0;
+	lu_kho_find_incoming();
+	lu.backend = &lu_kho_backend;
+	pr_info("handover backend KHO (subtree %s)%s\n", LU_KHO_NODE,
+		lu.in_hdr ? ", incoming handover found" : "");
+	return 0;
+}

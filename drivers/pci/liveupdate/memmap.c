@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memmap backend: a handover region reserved on the command line.
+ *
+ * The region is ordinary RAM that both kernels reserve with memmap=SIZE$ADDR.
+ * It holds the handover header and records at its start and, from
+ * PCI_LU_DATA_OFF, the chunks handed out by pci_lu_alloc(). A bitmap in
+ * kernel memory says which data pages are in use. At load the bitmap is
+ * seeded with the chunks named by valid incoming records, so memory a
+ * running device still uses is never handed out again. Chunk offsets in the
+ * records are relative to the region start.
+ *
+ * This is the backend for kernels without Kexec HandOver (KHO), such as
+ * Debian's 6.12; see kho.c for the other one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/io.h>
+
+#include "internal.h"
+
+static unsigned long lu_page_of(u64 offset)
+{
+	return (offset - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
+}
+
+/* Mark an incoming chunk as in use; -EINVAL if it is outside the data area,
+ * not page aligned, or overlaps memory already claimed.
+ */
+static int lu_region_claim(struct lu_chunk *c, u64 offset)
+{
+	unsigned long first, n;
+
+	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(c->size) || !c->size ||
+	    offset < PCI_LU_DATA_OFF || offset > lu.size ||
+	    c->size > lu.size - offset)
+		return -EINVAL;
+
+	first = lu_page_of(offset);
+	n = c->size >> PAGE_SHIFT;
+	if (find_next_bit(lu.used, first + n, first) < first + n)
+		return -EINVAL;
+	bitmap_set(lu.used, first, n);
+	c->phys = lu.base + offset;
+	c->vaddr = lu.virt + offset;
+	return 0;
+}
+
+static void lu_region_free(struct lu_chunk *c)
+{
+	u64 offset = c->phys - lu.base;
+
+	bitmap_clear(lu.used, lu_page_of(offset), c->size >> PAGE_SHIFT);
+}
+
+static int lu_region_alloc(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	unsigned long n = c->size >> PAGE_SHIFT, first;
+	u64 offset;
+
+	first = bitmap_find_next_zero_area(lu.used, lu.nr_pages, 0, n, 0);
+	if (first >= lu.nr_pages) {
+		pci_warn(pdev, "live update region full: no %zu bytes for '%s'\n",
+			 c->size, c->tag);
+		return -ENOMEM;
+	}
+	bitmap_set(lu.used, first, n);
+
+	offset = PCI_LU_DATA_OFF + ((u64)first << PAGE_SHIFT);
+	c->phys = lu.base + offset;
+	c->vaddr = lu.virt + offset;
+	memset(c->vaddr, 0, c->size);
+	return 0;
+}
+
+/* The header lives at the region start, for both directions. */
+static int lu_region_out_begin(void)
+{
+	return 0;
+}
+
+static void lu_region_in_done(void)
+{
+}
+
+static void lu_region_unmap(void)
+{
+	memunmap(lu.virt);
+	bitmap_free(lu.used);
+	lu.virt = NULL;
+	lu.used = NULL;
+}
+
+static const struct lu_backend lu_region_backend = {
+	.name		= "memmap",
+	.exit		= lu_region_unmap,
+	.chunk_alloc	= lu_region_alloc,
+	.chunk_claim	= lu_region_claim,
+	.chunk_free	= lu_region_free,
+	.out_begin	= lu_region_out_begin,
+	.in_done	= lu_region_in_done,
+};
+
+/**
+ * lu_region_map() - use the reserved region as the handover backend
+ * @base: physical start, page aligned
+ * @size: bytes, page aligned, at least PCI_LU_REGION_MIN
+ *
+ * Return: 0 with lu.backend set, or a negative errno.
+ */
+int lu_region_map(phys_addr_t base, size_t size)
+{
+	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
+	    size < PCI_LU_REGION_MIN) {
+		pr_err("region %zu bytes at %pa is unusable: needs page alignment and at least %u bytes\n",
+		       size, &base, PCI_LU_REGION_MIN);
+		return -EINVAL;
+	}
+
+	lu.nr_pages = (size - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
+	lu.used = bitmap_zalloc(lu.nr_pages, GFP_KERNEL);
+	if (!lu.used)
+		return -ENOMEM;
+
+	/* Write-back: the region is RAM, and both kernels map it alike. */
+	lu.virt = memremap(base, size, MEMREMAP_WB);
+	if (!lu.virt) {
+		pr_err("cannot map region %zu bytes at %pa; is it reserved with memmap=?\n",
+		       size, &base);
+		bitmap_free(lu.used);
+		lu.used = NULL;
+		return -ENOMEM;
+	}
+	lu.base = base;
+	lu.size = size;
+	lu.in_hdr = lu.virt;
+	lu.in_size = size;
+	lu.out_hdr = lu.virt;
+	lu.out_size = size;
+	lu.backend = &lu_region_backend;
+	return 0;
+}
