@@ -17,6 +17,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # kernels: 7.3
+# results: 28
 # timeout: 300
 
 . /lu/lib.sh
