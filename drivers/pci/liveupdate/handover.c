@@ -343,18 +343,12 @@ static void lu_rec_fill_chunks(struct pci_lu_rec *rec, struct lu_dev *ldev)
 	rec->nr_chunks = i;
 }
 
-/* Make the chunks of a frozen device survive the kexec (KHO); the memmap
- * region needs nothing. On failure none stays preserved: the device gets
- * shutdown() and the next kernel must not find its memory reserved.
- */
-static int lu_preserve_chunks(struct lu_dev *ldev)
+static int lu_preserve_list(struct list_head *list)
 {
 	struct lu_chunk *c;
 	int ret;
 
-	if (!lu.backend->chunk_preserve)
-		return 0;
-	list_for_each_entry(c, &ldev->chunks, node) {
+	list_for_each_entry(c, list, node) {
 		ret = lu.backend->chunk_preserve(c);
 		if (ret)
 			goto unwind;
@@ -362,8 +356,38 @@ static int lu_preserve_chunks(struct lu_dev *ldev)
 	return 0;
 
 unwind:
-	list_for_each_entry_continue_reverse(c, &ldev->chunks, node)
+	list_for_each_entry_continue_reverse(c, list, node)
 		lu.backend->chunk_unpreserve(c);
+	return ret;
+}
+
+static void lu_unpreserve_list(struct list_head *list)
+{
+	struct lu_chunk *c;
+
+	list_for_each_entry(c, list, node)
+		lu.backend->chunk_unpreserve(c);
+}
+
+/*
+ * Make the chunks of a frozen device survive the kexec (KHO); the memmap
+ * region needs nothing. Those of the previous kernel that the device was
+ * not seen to adopt go too, as the record lists them. On failure none
+ * stays preserved: the device gets shutdown() and the next kernel must
+ * not find its memory reserved.
+ */
+static int lu_preserve_chunks(struct lu_dev *ldev)
+{
+	int ret;
+
+	if (!lu.backend->chunk_preserve)
+		return 0;
+	ret = lu_preserve_list(&ldev->chunks);
+	if (ret)
+		return ret;
+	ret = lu_preserve_list(&ldev->in_chunks);
+	if (ret)
+		lu_unpreserve_list(&ldev->chunks);
 	return ret;
 }
 

@@ -32,6 +32,7 @@
 # boots: 2
 # timeout: 420
 # results: 56
+# results@7.3: 54
 
 . /lu/lib.sh
 

@@ -28,6 +28,7 @@
 # timeout: 900
 # kernels: 6.12 7.3
 # results: 168
+# results@7.3: 98
 
 . /lu/lib.sh
 
