@@ -29,7 +29,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 117
+# results: 119
 # results@7.3: 109
 
 . /lu/lib.sh
