@@ -90,8 +90,9 @@ typedef int lu_numa_node_t;
 
 /*
  * nvme-core asks the transport for the queues' virt boundary; 6.12 set it
- * itself. lunvme maps data with PRPs only: the controller page boundary,
- * which nvme_get_virt_boundary() gives. Goes in struct nvme_ctrl_ops.
+ * itself. lunvme keeps the controller page boundary for every request,
+ * which nvme_get_virt_boundary() gives: PRPs need it, and its SGL
+ * mapping works within it. Goes in struct nvme_ctrl_ops.
  */
 #if LU_KERNEL_BEFORE_7
 #define LU_NVME_CTRL_OPS_PRP_BOUNDARY
