@@ -68,6 +68,18 @@ lu_check()
 	return $rc
 }
 
+# lu_expect_file DESC FILE VALUE: ok if FILE (sysfs, say) reads VALUE.
+lu_expect_file()
+{
+	local got
+	got=$(cat "$2" 2>&1)
+	if [ "$got" = "$3" ]; then
+		lu_ok "$1"
+	else
+		lu_fail "$1" "$2 is '$got', expected '$3'"
+	fi
+}
+
 # lu_expect_dmesg DESC PATTERN: ok if a kernel message matches the
 # extended regular expression (our own LUTEST lines do not count).
 lu_expect_dmesg()

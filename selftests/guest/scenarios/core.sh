@@ -60,21 +60,9 @@ unload_all()
 	rmmod pci_lu
 }
 
-# expect_file DESC FILE VALUE
-expect_file()
-{
-	local got
-	got=$(cat "$2" 2>&1)
-	if [ "$got" = "$3" ]; then
-		lu_ok "$1"
-	else
-		lu_fail "$1" "$2 is '$got', expected '$3'"
-	fi
-}
-
 expect_status()
 {
-	expect_file "stage $STAGE: $1 is $2" "$LU/devices/$1/status" "$2"
+	lu_expect_file "stage $STAGE: $1 is $2" "$LU/devices/$1/status" "$2"
 }
 
 # expect_dev_log DESC DEV PATTERN: a kernel message of device DEV matches.
@@ -168,8 +156,8 @@ no_backend()
 		"no handover region configured"
 	safe_default
 	expect_cold_probe "no region"
-	expect_file "stage $STAGE: region shows none" $LU/region none
-	expect_file "stage $STAGE: backend shows none" $LU/backend none
+	lu_expect_file "stage $STAGE: region shows none" $LU/region none
+	lu_expect_file "stage $STAGE: backend shows none" $LU/backend none
 	if echo $A >$LU/preserve 2>/dev/null; then
 		lu_fail "stage $STAGE: preserve refused without a region" "write succeeded"
 	else
@@ -185,18 +173,18 @@ stage0()
 	load_core region="$REGION"
 	lu_expect_dmesg "stage 0: cold boot has no incoming handover" \
 		"no incoming handover \(cold boot\)"
-	expect_file "stage 0: backend is $BACKEND" $LU/backend $BACKEND
+	lu_expect_file "stage 0: backend is $BACKEND" $LU/backend $BACKEND
 	load_driver
 	expect_status $A probed
-	expect_file "stage 0: state none" $LU/state none
-	expect_file "stage 0: generation 0" $LU/generation 0
-	expect_file "stage 0: A has an 8 KiB chunk" $LU/devices/$A/memory 8192
+	lu_expect_file "stage 0: state none" $LU/state none
+	lu_expect_file "stage 0: generation 0" $LU/generation 0
+	lu_expect_file "stage 0: A has an 8 KiB chunk" $LU/devices/$A/memory 8192
 
 	lu_check "stage 0: preserve A" preserve $A
-	expect_file "stage 0: state preserved" $LU/state preserved
-	expect_file "stage 0: A marked preserved" $LU/devices/$A/preserved 1
+	lu_expect_file "stage 0: state preserved" $LU/state preserved
+	lu_expect_file "stage 0: A marked preserved" $LU/devices/$A/preserved 1
 	lu_check "stage 0: unpreserve A" sh -c "echo $A >$LU/unpreserve"
-	expect_file "stage 0: state back to none" $LU/state none
+	lu_expect_file "stage 0: state back to none" $LU/state none
 	if echo 0000:00:1f.7 >$LU/preserve 2>/dev/null; then
 		lu_fail "stage 0: preserve of an unknown device refused" "write succeeded"
 	else
@@ -213,7 +201,7 @@ stage1()
 	load_driver spare_chunk=$A
 	expect_cold_probe "unpreserved"
 	expect_status $A probed
-	expect_file "stage 1: A has a spare chunk" $LU/devices/$A/memory 12288
+	lu_expect_file "stage 1: A has a spare chunk" $LU/devices/$A/memory 12288
 	lu_check "stage 1: preserve A and B" preserve $A $B
 	lu_kexec
 }
@@ -223,11 +211,11 @@ stage2()
 	load_core region="$REGION"
 	lu_expect_dmesg "stage 2: two records" \
 		"incoming handover: generation 2, 2 device"
-	expect_file "stage 2: state incoming" $LU/state incoming
+	lu_expect_file "stage 2: state incoming" $LU/state incoming
 	expect_status $A incoming
-	expect_file "stage 2: A's old memory held for it" \
+	lu_expect_file "stage 2: A's old memory held for it" \
 		$LU/devices/$A/incoming_memory 12288
-	expect_file "stage 2: A pinned to its record's driver" \
+	lu_expect_file "stage 2: A pinned to its record's driver" \
 		/sys/bus/pci/devices/$A/driver_override pci_lu_test
 	# finish while B is inside retrieve(): it must not free what B reads.
 	load_driver slow_retrieve=$B &
@@ -242,17 +230,17 @@ stage2()
 	expect_no_log "no cold probe" "lu_test: probe"
 	expect_status $A retrieved
 	expect_status $B retrieved
-	expect_file "stage 2: A adopted its chunk" $LU/devices/$A/memory 8192
+	lu_expect_file "stage 2: A adopted its chunk" $LU/devices/$A/memory 8192
 	expect_dev_log "A keeps the chunk retrieve did not restore" $A \
 		"keeping 4 KiB of the previous kernel's memory that retrieve did not restore"
-	expect_file "stage 2: generation 2" $LU/generation 2
+	lu_expect_file "stage 2: generation 2" $LU/generation 2
 	lu_check "stage 2: finish" sh -c "echo 1 >$LU/finish"
-	expect_file "stage 2: A's spare chunk still reserved after finish" \
+	lu_expect_file "stage 2: A's spare chunk still reserved after finish" \
 		$LU/devices/$A/incoming_memory 4096
-	expect_file "stage 2: state finished" $LU/state finished
+	lu_expect_file "stage 2: state finished" $LU/state finished
 	lu_expect_dmesg "stage 2: finish logged" \
 		"generation 2 finished \(finish written\), 0 device"
-	expect_file "stage 2: A keeps its driver_override after finish" \
+	lu_expect_file "stage 2: A keeps its driver_override after finish" \
 		/sys/bus/pci/devices/$A/driver_override pci_lu_test
 	lu_check "stage 2: preserve A and B again" preserve $A $B
 	lu_kexec
@@ -262,17 +250,17 @@ stage3()
 {
 	load_core region="$REGION"
 	load_driver
-	expect_file "stage 3: chained update has generation 3" $LU/generation 3
+	lu_expect_file "stage 3: chained update has generation 3" $LU/generation 3
 	expect_status $A retrieved
 	expect_status $B retrieved
-	expect_file "stage 3: A's spare chunk handed on" \
+	lu_expect_file "stage 3: A's spare chunk handed on" \
 		$LU/devices/$A/incoming_memory 4096
 	rmmod pci_lu_test
 	lu_expect_dmesg "stage 3: driver unload finishes the update" \
 		"finished \(last live-update driver unregistered\)"
-	expect_file "stage 3: state finished after unload" $LU/state finished
-	expect_file "stage 3: A's memory returned" $LU/devices/$A/memory 0
-	expect_file "stage 3: A's spare chunk returned" \
+	lu_expect_file "stage 3: state finished after unload" $LU/state finished
+	lu_expect_file "stage 3: A's memory returned" $LU/devices/$A/memory 0
+	lu_expect_file "stage 3: A's spare chunk returned" \
 		$LU/devices/$A/incoming_memory 0
 	load_driver
 	expect_status $A probed
@@ -290,9 +278,9 @@ stage4()
 	lu_expect_dmesg "stage 4: its memory returned" \
 		"$B: released 8 KiB of the previous kernel's memory \(finish\)"
 	expect_status $B abandoned
-	expect_file "stage 4: the abandoned device is no longer pinned" \
+	lu_expect_file "stage 4: the abandoned device is no longer pinned" \
 		/sys/bus/pci/devices/$B/driver_override "(null)"
-	expect_file "stage 4: no old memory held" $LU/devices/$B/incoming_memory 0
+	lu_expect_file "stage 4: no old memory held" $LU/devices/$B/incoming_memory 0
 	load_driver
 	expect_cold_probe "abandoned"
 	inject header-crc
@@ -306,7 +294,7 @@ stage_header_fault()
 	load_core region="$REGION"
 	lu_expect_dmesg "stage $STAGE: refusal logged ($1)" \
 		"incoming handover refused: $1; all devices will be cold-probed"
-	expect_file "stage $STAGE: state none" $LU/state none
+	lu_expect_file "stage $STAGE: state none" $LU/state none
 	load_driver
 	expect_cold_probe "$1"
 	inject "$2"
@@ -330,7 +318,7 @@ stage8()
 	expect_cold_probe "bad records"
 	lu_expect_dmesg "stage 8: ID mismatch logged" \
 		"$B: live update record refused: record is for 1234:ee17"
-	expect_file "stage 8: A's reason" $LU/devices/$A/reason \
+	lu_expect_file "stage 8: A's reason" $LU/devices/$A/reason \
 		"record refused at load: record CRC mismatch"
 	expect_status $B probed
 	# KHO's blob has a fixed size: the header claims a larger one.

@@ -32,17 +32,6 @@ DEV_KIB=$((BALLAST_KIB + 8))
 # MemAvailable moves a little on its own (page cache, slab): the bound.
 SLACK_KIB=1024
 
-expect_file()
-{
-	local got
-	got=$(cat "$2" 2>&1)
-	if [ "$got" = "$3" ]; then
-		lu_ok "$1"
-	else
-		lu_fail "$1" "$2 is '$got', expected '$3'"
-	fi
-}
-
 # MemAvailable plus the pages on the per-CPU free lists (/proc/zoneinfo
 # "count:"), in KiB: pages freed one by one go to those lists first, and
 # MemAvailable counts them only once they are drained to the buddy
@@ -74,12 +63,12 @@ preserve()
 stage0()
 {
 	insmod /lu/modules/pci_lu.ko
-	expect_file "stage 0: backend is kho" $LU/backend kho
+	lu_expect_file "stage 0: backend is kho" $LU/backend kho
 	lu_expect_dmesg "stage 0: cold boot has no incoming handover" \
 		"no incoming handover \(cold boot\)"
 	lu_bind pci_lu_test $A $B
 	insmod /lu/modules/pci_lu_test.ko ballast_kib=$BALLAST_KIB
-	expect_file "stage 0: A holds its chunk and the ballast" \
+	lu_expect_file "stage 0: A holds its chunk and the ballast" \
 		$LU/devices/$A/memory $((DEV_KIB * 1024))
 	lu_check "stage 0: preserve A and B" preserve
 	lu_kexec
@@ -91,7 +80,7 @@ stage1()
 	insmod /lu/modules/pci_lu.ko
 	lu_expect_dmesg "stage 1: KHO brought both records" \
 		"incoming handover: generation 1, 2 device"
-	expect_file "stage 1: A's old memory held for it" \
+	lu_expect_file "stage 1: A's old memory held for it" \
 		$LU/devices/$A/incoming_memory $((DEV_KIB * 1024))
 	before=$(mem_available)
 	lu_check "stage 1: finish before any driver" sh -c "echo 1 >$LU/finish"
@@ -127,7 +116,7 @@ stage2()
 	insmod /lu/modules/pci_lu.ko
 	lu_expect_dmesg "stage 2: the core finds no handover" \
 		"no incoming handover \(cold boot\)"
-	expect_file "stage 2: generation 0" $LU/generation 0
+	lu_expect_file "stage 2: generation 0" $LU/generation 0
 	lu_bind pci_lu_test $A $B
 	insmod /lu/modules/pci_lu_test.ko
 	expect_cold_probes "no handover"
@@ -140,7 +129,7 @@ stage3()
 	insmod /lu/modules/pci_lu.ko
 	lu_expect_dmesg "stage 3: handover ignored with a log line" \
 		"handed over with KHO, but KHO is off in this kernel \(kho=off\): preserved devices are cold-probed"
-	expect_file "stage 3: backend none" $LU/backend none
+	lu_expect_file "stage 3: backend none" $LU/backend none
 	lu_bind pci_lu_test $A $B
 	insmod /lu/modules/pci_lu_test.ko
 	expect_cold_probes "kho=off"
