@@ -16,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
+#include <linux/pci_lu.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 
@@ -102,11 +103,7 @@ struct lunic_adapter {
 
 	spinlock_t stats_lock;	/* hw_stats */
 	u64 *hw_stats;
-#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
-	struct dentry *debugfs;
-	bool fail_freeze;	/* fault.c */
-	int record_fault;	/* enum lunic_record_fault */
-#endif
+	struct pci_lu_fault *fault;	/* test hooks, see lunic_record_damage() */
 };
 
 /* Handed from freeze() to retrieve(); see lunic_record_check(). */
@@ -148,42 +145,9 @@ static inline void lunic_flush(struct lunic_adapter *ad)
 	readl(ad->regs + LUNIC_STATUS);
 }
 
-/* fault.c: record fields freeze() can be made to write wrong */
-enum lunic_record_fault {
-	LUNIC_RF_NONE,
-	LUNIC_RF_MAC,
-	LUNIC_RF_MAC_INVALID,
-	LUNIC_RF_RX_COUNT,
-	LUNIC_RF_RDT,
-	LUNIC_RF_MTU,
-	LUNIC_RF_FLAGS,
-	LUNIC_RF_RCTL,
-	LUNIC_RF_RX_RING_DMA,
-	LUNIC_RF_RX_BUFS_DMA,
-};
-
-#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
-int lunic_fault_init(struct lunic_adapter *ad);
-int lunic_fault_freeze(struct lunic_adapter *ad);
-enum lunic_record_fault lunic_fault_record(struct lunic_adapter *ad);
-#else
-static inline int lunic_fault_init(struct lunic_adapter *ad)
-{
-	return 0;
-}
-
-static inline int lunic_fault_freeze(struct lunic_adapter *ad)
-{
-	return 0;
-}
-
-static inline enum lunic_record_fault lunic_fault_record(struct lunic_adapter *ad)
-{
-	return LUNIC_RF_NONE;
-}
-#endif
-
 /* main.c */
+extern const char * const lunic_record_faults[];
+extern const unsigned int lunic_nr_record_faults;
 int lunic_record_check(struct lunic_adapter *ad,
 		       const struct lunic_record *rec, size_t len);
 

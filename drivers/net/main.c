@@ -120,13 +120,42 @@ static int lunic_retrieve(struct pci_dev *pdev, const struct pci_device_id *id,
 }
 
 /*
- * Test only (lunic's debugfs record_fault): one field wrong but plausible,
- * so that retrieve() must find it without the CRC's help.
+ * Test only: the record fields lunic's debugfs record_fault can name
+ * (drivers/pci/liveupdate/devfault.c). One field wrong but plausible, so
+ * that retrieve() must find it without the CRC's help.
  */
+enum lunic_record_fault {
+	LUNIC_RF_NONE,
+	LUNIC_RF_MAC,
+	LUNIC_RF_MAC_INVALID,
+	LUNIC_RF_RX_COUNT,
+	LUNIC_RF_RDT,
+	LUNIC_RF_MTU,
+	LUNIC_RF_FLAGS,
+	LUNIC_RF_RCTL,
+	LUNIC_RF_RX_RING_DMA,
+	LUNIC_RF_RX_BUFS_DMA,
+};
+
+const char * const lunic_record_faults[] = {
+	[LUNIC_RF_NONE]		= "none",
+	[LUNIC_RF_MAC]		= "mac",
+	[LUNIC_RF_MAC_INVALID]	= "mac_invalid",
+	[LUNIC_RF_RX_COUNT]	= "rx_count",
+	[LUNIC_RF_RDT]		= "rdt",
+	[LUNIC_RF_MTU]		= "mtu",
+	[LUNIC_RF_FLAGS]	= "flags",
+	[LUNIC_RF_RCTL]		= "rctl",
+	[LUNIC_RF_RX_RING_DMA]	= "rx_ring_dma",
+	[LUNIC_RF_RX_BUFS_DMA]	= "rx_bufs_dma",
+};
+
+const unsigned int lunic_nr_record_faults = ARRAY_SIZE(lunic_record_faults);
+
 static void lunic_record_damage(struct lunic_adapter *ad,
 				struct lunic_record *rec)
 {
-	switch (lunic_fault_record(ad)) {
+	switch (pci_lu_fault_record(ad->fault)) {
 	case LUNIC_RF_NONE:
 		break;
 	case LUNIC_RF_MAC:
@@ -176,7 +205,7 @@ static int lunic_freeze(struct pci_dev *pdev, void *data, size_t *len)
 		return ret;
 	}
 	lunic_tx_clean_all(ad);
-	ret = lunic_fault_freeze(ad);
+	ret = pci_lu_fault_freeze(ad->fault);
 	if (ret)
 		return ret;
 

@@ -12,6 +12,11 @@
 
 #include "lunic.h"
 
+static void lunic_fault_remove(void *fault)
+{
+	pci_lu_fault_remove(fault);
+}
+
 /**
  * lunic_sw_alloc() - net_device, BAR mapping and DMA mask for a device
  * @pdev: the device being bound
@@ -49,7 +54,10 @@ struct lunic_adapter *lunic_sw_alloc(struct pci_dev *pdev)
 				    sizeof(*ad->hw_stats), GFP_KERNEL);
 	if (!ad->hw_stats)
 		return ERR_PTR(-ENOMEM);
-	ret = lunic_fault_init(ad);
+	ad->fault = pci_lu_fault_add(pdev, lunic_record_faults,
+				     lunic_nr_record_faults);
+	ret = devm_add_action_or_reset(&pdev->dev, lunic_fault_remove,
+				       ad->fault);
 	if (ret)
 		return ERR_PTR(ret);
 	spin_lock_init(&ad->stats_lock);

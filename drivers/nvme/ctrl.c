@@ -171,6 +171,8 @@ struct lunvme_dev *lunvme_alloc(struct pci_dev *pdev)
 	ret = nvme_add_ctrl(&dev->ctrl);
 	if (ret)
 		goto out_put;
+	dev->fault = pci_lu_fault_add(pdev, lunvme_record_faults,
+				      lunvme_nr_record_faults);
 	lunvme_fault_init(dev);
 	return dev;
 
@@ -371,7 +373,7 @@ void lunvme_teardown(struct lunvme_dev *dev)
 		nvme_remove_io_tag_set(&dev->ctrl);
 	if (dev->ctrl.admin_tagset)
 		nvme_remove_admin_tag_set(&dev->ctrl);
-	lunvme_fault_exit(dev);
+	pci_lu_fault_remove(dev->fault);
 	lunvme_dbbuf_free(dev);
 	lunvme_queues_free(dev);
 	lunvme_free_resources(dev);

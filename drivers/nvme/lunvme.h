@@ -10,7 +10,8 @@
  * dbbuf.c   shadow doorbells (Doorbell Buffer Config)
  * io.c      blk-mq operations, PRP and SGL mapping
  * record.c  the handover record: what freeze writes, what retrieve checks
- * fault.c   fault injection for the selftests
+ * fault.c   lost completions, for the selftests (the core's debugfs
+ *           directory of the device holds the knob)
  */
 #ifndef _LUNVME_H
 #define _LUNVME_H
@@ -101,12 +102,8 @@ struct lunvme_dev {
 	atomic_t aer_outstanding;	/* AERs the controller holds */
 	bool frozen;			/* freeze() ran: submit nothing */
 	struct mutex shutdown_lock;	/* lunvme_stop() */
-#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
-	struct dentry *debugfs;
+	struct pci_lu_fault *fault;	/* test hooks, see lunvme_record_damage() */
 	atomic_t drop_completions;	/* fault.c */
-	bool fail_freeze;
-	int record_fault;		/* enum lunvme_record_fault */
-#endif
 };
 
 static inline struct lunvme_dev *to_lunvme(struct nvme_ctrl *ctrl)
@@ -167,46 +164,20 @@ int lunvme_record_identity(struct lunvme_dev *dev, const void *rec);
 int lunvme_record_write(struct lunvme_dev *dev, void *rec, size_t *len);
 unsigned int lunvme_record_irqs(const void *rec, unsigned int *type);
 
-/* fault.c: record fields freeze() can be made to write wrong */
-enum lunvme_record_fault {
-	LUNVME_RF_NONE,
-	LUNVME_RF_NR_QUEUES,
-	LUNVME_RF_DEPTH,
-	LUNVME_RF_DEPTHS,
-	LUNVME_RF_SQ_TAIL,
-	LUNVME_RF_CQ_PHASE,
-	LUNVME_RF_IRQ_TYPE,
-	LUNVME_RF_AER,
-	LUNVME_RF_DBBUF,
-	LUNVME_RF_CC,
-	LUNVME_RF_SERIAL,
-	LUNVME_RF_AQA,
-};
+extern const char * const lunvme_record_faults[];
+extern const unsigned int lunvme_nr_record_faults;
 
+/* fault.c */
 #ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
 void lunvme_fault_init(struct lunvme_dev *dev);
-void lunvme_fault_exit(struct lunvme_dev *dev);
 bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 				  struct nvme_completion *cqe);
-int lunvme_fault_freeze(struct lunvme_dev *dev);
-enum lunvme_record_fault lunvme_fault_record(struct lunvme_dev *dev);
 #else
 static inline void lunvme_fault_init(struct lunvme_dev *dev) { }
-static inline void lunvme_fault_exit(struct lunvme_dev *dev) { }
 static inline bool lunvme_fault_drop_completion(struct lunvme_queue *q,
 						struct nvme_completion *cqe)
 {
 	return false;
-}
-
-static inline int lunvme_fault_freeze(struct lunvme_dev *dev)
-{
-	return 0;
-}
-
-static inline enum lunvme_record_fault lunvme_fault_record(struct lunvme_dev *dev)
-{
-	return LUNVME_RF_NONE;
 }
 #endif
 

@@ -209,7 +209,7 @@ static int lunvme_freeze(struct pci_dev *pdev, void *rec, size_t *len)
 	if (!ret)
 		ret = lunvme_check_running(dev);
 	if (!ret)
-		ret = lunvme_fault_freeze(dev);
+		ret = pci_lu_fault_freeze(dev->fault);
 	if (!ret)
 		ret = lunvme_record_write(dev, rec, len);
 	if (ret)

@@ -274,13 +274,46 @@ static u32 lunvme_irq_type(struct pci_dev *pdev)
 }
 
 /*
- * Test only (lunvme's debugfs record_fault): one field wrong but
- * plausible, so that retrieve() must find it without the CRC's help.
+ * Test only: the record fields lunvme's debugfs record_fault can name
+ * (drivers/pci/liveupdate/devfault.c). One field wrong but plausible, so
+ * that retrieve() must find it without the CRC's help.
  */
+enum lunvme_record_fault {
+	LUNVME_RF_NONE,
+	LUNVME_RF_NR_QUEUES,
+	LUNVME_RF_DEPTH,
+	LUNVME_RF_DEPTHS,
+	LUNVME_RF_SQ_TAIL,
+	LUNVME_RF_CQ_PHASE,
+	LUNVME_RF_IRQ_TYPE,
+	LUNVME_RF_AER,
+	LUNVME_RF_DBBUF,
+	LUNVME_RF_CC,
+	LUNVME_RF_SERIAL,
+	LUNVME_RF_AQA,
+};
+
+const char * const lunvme_record_faults[] = {
+	[LUNVME_RF_NONE]	= "none",
+	[LUNVME_RF_NR_QUEUES]	= "nr_queues",
+	[LUNVME_RF_DEPTH]	= "depth",
+	[LUNVME_RF_DEPTHS]	= "depths",
+	[LUNVME_RF_SQ_TAIL]	= "sq_tail",
+	[LUNVME_RF_CQ_PHASE]	= "cq_phase",
+	[LUNVME_RF_IRQ_TYPE]	= "irq_type",
+	[LUNVME_RF_AER]		= "aer",
+	[LUNVME_RF_DBBUF]	= "dbbuf",
+	[LUNVME_RF_CC]		= "cc",
+	[LUNVME_RF_SERIAL]	= "serial",
+	[LUNVME_RF_AQA]		= "aqa",
+};
+
+const unsigned int lunvme_nr_record_faults = ARRAY_SIZE(lunvme_record_faults);
+
 static void lunvme_record_damage(struct lunvme_dev *dev,
 				 struct lunvme_record *rec)
 {
-	switch (lunvme_fault_record(dev)) {
+	switch (pci_lu_fault_record(dev->fault)) {
 	case LUNVME_RF_NONE:
 		break;
 	case LUNVME_RF_NR_QUEUES:

@@ -110,4 +110,48 @@ void *pci_lu_restore(struct pci_dev *pdev, const char *tag, size_t size,
 		     dma_addr_t *dma);
 void pci_lu_free(struct pci_dev *pdev, void *vaddr);
 
+/*
+ * Fault injection for a driver's selftests (CONFIG_PCI_LIVEUPDATE_FAULT_INJECT),
+ * per device in /sys/kernel/debug/<driver>/<bdf>/: fail_freeze makes
+ * pci_lu_fault_freeze() fail, record_fault names the record field for which
+ * pci_lu_fault_record() returns the index. Without the option these are
+ * stubs and a driver needs no #ifdef; see drivers/pci/liveupdate/devfault.c.
+ */
+struct pci_lu_fault;
+struct dentry;
+
+#ifdef CONFIG_PCI_LIVEUPDATE_FAULT_INJECT
+struct pci_lu_fault *pci_lu_fault_add(struct pci_dev *pdev,
+				      const char * const *fields,
+				      unsigned int nr_fields);
+void pci_lu_fault_remove(struct pci_lu_fault *f);
+struct dentry *pci_lu_fault_dir(struct pci_lu_fault *f);
+int pci_lu_fault_freeze(struct pci_lu_fault *f);
+int pci_lu_fault_record(struct pci_lu_fault *f);
+#else
+static inline struct pci_lu_fault *
+pci_lu_fault_add(struct pci_dev *pdev, const char * const *fields,
+		 unsigned int nr_fields)
+{
+	return NULL;
+}
+
+static inline void pci_lu_fault_remove(struct pci_lu_fault *f) { }
+
+static inline struct dentry *pci_lu_fault_dir(struct pci_lu_fault *f)
+{
+	return NULL;
+}
+
+static inline int pci_lu_fault_freeze(struct pci_lu_fault *f)
+{
+	return 0;
+}
+
+static inline int pci_lu_fault_record(struct pci_lu_fault *f)
+{
+	return 0;
+}
+#endif
+
 #endif /* _LINUX_PCI_LU_H */

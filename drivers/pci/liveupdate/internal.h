@@ -9,7 +9,8 @@
  * handover.c  reading the incoming and writing the outgoing handover
  * dispatch.c  pci_lu_driver registration: probe/retrieve, freeze/shutdown
  * sysfs.c     /sys/kernel/pci_liveupdate
- * fault.c     debugfs fault injection (CONFIG_PCI_LIVEUPDATE_FAULT_INJECT)
+ * fault.c     debugfs fault injection into the handover (testing only)
+ * devfault.c  per-device fault injection for drivers (testing only)
  */
 #ifndef _PCI_LU_INTERNAL_H
 #define _PCI_LU_INTERNAL_H
