@@ -17,6 +17,8 @@
 
 #include <linux/bitmap.h>
 #include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
 
 #include "internal.h"
 
@@ -115,6 +117,18 @@ int lu_region_map(phys_addr_t base, size_t size)
 	    size < PCI_LU_REGION_MIN) {
 		pr_err("region %zu bytes at %pa is unusable: needs page alignment and at least %u bytes\n",
 		       size, &base, PCI_LU_REGION_MIN);
+		return -EINVAL;
+	}
+
+	/*
+	 * memremap() maps RAM the kernel uses as readily as reserved RAM: a
+	 * region= the kernel did not reserve (no memmap=, or another range)
+	 * would have us write the handover over live memory.
+	 */
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("region %zu bytes at %pa is System RAM in use, not reserved: boot with memmap=%zuM$%pa\n",
+		       size, &base, size >> 20, &base);
 		return -EINVAL;
 	}
 
