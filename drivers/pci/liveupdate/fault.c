@@ -8,6 +8,10 @@
  *   header-crc          the header's CRC is wrong
  *   abi-version         the header claims the next ABI version (valid CRC)
  *   truncate            the header claims twice the region size (valid CRC)
+ *   records-len         the records claim the whole record area and more
+ *                       (valid CRC)
+ *   records-count       the header counts one record more than it holds
+ *                       (valid CRC)
  *   record-crc NAME     one byte of NAME's record changes after its CRC
  *   record-ids NAME     NAME's record has another device ID (valid CRC)
  *
@@ -21,6 +25,7 @@
  *   chunk-offset NAME   first chunk outside the data area
  *   chunk-tag NAME      first chunk under another tag
  *   chunk-dma NAME      first chunk at another bus address
+ *   chunk-size NAME     first chunk one page larger
  *   clear               no faults
  *
  * The damage is done as the handover is written, at kexec time, so the next
@@ -41,6 +46,8 @@ enum lu_hdr_fault {
 	LU_FAULT_HDR_CRC,
 	LU_FAULT_ABI,
 	LU_FAULT_TRUNCATE,
+	LU_FAULT_RECORDS_LEN,
+	LU_FAULT_RECORDS_COUNT,
 };
 
 enum lu_rec_fault {
@@ -53,6 +60,7 @@ enum lu_rec_fault {
 	LU_FAULT_CHUNK_OFFSET,
 	LU_FAULT_CHUNK_TAG,
 	LU_FAULT_CHUNK_DMA,
+	LU_FAULT_CHUNK_SIZE,
 };
 
 /* match_string() stops at the first NULL: index 0 needs a name too. */
@@ -62,6 +70,8 @@ static const char * const lu_hdr_faults[] = {
 	[LU_FAULT_HDR_CRC]	= "header-crc",
 	[LU_FAULT_ABI]		= "abi-version",
 	[LU_FAULT_TRUNCATE]	= "truncate",
+	[LU_FAULT_RECORDS_LEN]	= "records-len",
+	[LU_FAULT_RECORDS_COUNT] = "records-count",
 };
 
 static const char * const lu_rec_faults[] = {
@@ -75,6 +85,7 @@ static const char * const lu_rec_faults[] = {
 	[LU_FAULT_CHUNK_OFFSET]	= "chunk-offset",
 	[LU_FAULT_CHUNK_TAG]	= "chunk-tag",
 	[LU_FAULT_CHUNK_DMA]	= "chunk-dma",
+	[LU_FAULT_CHUNK_SIZE]	= "chunk-size",
 };
 
 static struct {
@@ -103,6 +114,12 @@ void lu_fault_hdr(struct pci_lu_hdr *hdr)
 		break;
 	case LU_FAULT_TRUNCATE:
 		hdr->region_size = 2 * lu.out_size;
+		break;
+	case LU_FAULT_RECORDS_LEN:
+		hdr->records_len = PCI_LU_DATA_OFF;
+		break;
+	case LU_FAULT_RECORDS_COUNT:
+		hdr->nr_records++;
 		break;
 	}
 	hdr->hdr_crc = lu_hdr_crc(hdr);
@@ -138,6 +155,10 @@ static void lu_fault_rec_valid(struct pci_lu_rec *rec, enum lu_rec_fault kind)
 	case LU_FAULT_CHUNK_DMA:
 		if (rec->nr_chunks)
 			rec->chunks[0].dma += PAGE_SIZE;
+		break;
+	case LU_FAULT_CHUNK_SIZE:
+		if (rec->nr_chunks)
+			rec->chunks[0].size += PAGE_SIZE;
 		break;
 	default:
 		return;
