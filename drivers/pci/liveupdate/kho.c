@@ -66,21 +66,35 @@ static int lu_kho_alloc(struct pci_dev *pdev, struct lu_chunk *c)
 	return 0;
 }
 
-/* KHO itself refuses (with a warning) pages it was not asked to preserve
+/*
+ * KHO itself refuses (with a warning) pages it was not asked to preserve
  * or that were restored already, so an overlap cannot be claimed twice.
+ * It restores a range block by block, as kho_preserve_pages() split it,
+ * and leaves the blocks before a refused one restored: restore them one
+ * by one here, and give those back if a later one is refused (a record
+ * whose chunk runs past what the previous kernel preserved).
  */
 static int lu_kho_claim(struct lu_chunk *c, u64 offset)
 {
-	struct page *page;
+	unsigned long pfn = PHYS_PFN(offset), end, order;
 
-	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(c->size) || !c->size)
+	if (!offset || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(c->size) ||
+	    !c->size)
 		return -EINVAL;
-	page = kho_restore_pages(offset, c->size >> PAGE_SHIFT);
-	if (!page)
-		return -EINVAL;
+	end = pfn + (c->size >> PAGE_SHIFT);
+	for (; pfn < end; pfn += 1UL << order) {
+		order = min_t(unsigned long, __ffs(pfn), ilog2(end - pfn));
+		if (!kho_restore_pages(PFN_PHYS(pfn), 1UL << order))
+			goto undo;
+	}
 	c->phys = offset;
-	c->vaddr = page_address(page);
+	c->vaddr = phys_to_virt(offset);
 	return 0;
+
+undo:
+	if (pfn > PHYS_PFN(offset))
+		free_pages_exact(phys_to_virt(offset), PFN_PHYS(pfn) - offset);
+	return -EINVAL;
 }
 
 /* Restored pages are order-0 pages with a reference each, as those of
