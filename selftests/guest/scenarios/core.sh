@@ -4,7 +4,8 @@
 # devices, through a chain of kexecs in one VM. Each stage checks what the
 # previous kernel set up, then sets up the next case and kexecs:
 #
-#   0  no region; cold boot with region; preserve/unpreserve
+#   0  no region; a region= the kernel did not reserve is refused; cold
+#      boot with region; preserve/unpreserve
 #   1  unpreserved devices were shut down and are probed; A gets a spare
 #      chunk its retrieve() will not restore  -> preserve A, B
 #   2  both retrieved (record, chunk, device intact), pinned to the driver;
@@ -14,12 +15,15 @@
 #      before finish frees the update
 #   4  finish before any driver: records abandoned, memory returned
 #   5  header CRC damaged       6  wrong ABI version     7  bad magic
-#   8  record CRC damaged (A), record IDs do not match (B): B is not
+#   8  records longer than the record area (valid CRC)
+#   9  record CRC damaged (A), record IDs do not match (B): B is not
 #      pinned to the record's driver
-#   9  region smaller than the handover (truncated; on KHO a header that
-#      claims a larger one); freeze of A fails
-#  10  A was shut down instead; retrieve of B fails -> probe; then an
-#      ordinary reboot with A preserved: shutdown(), not freeze()
+#  10  region smaller than the handover (truncated; on KHO a header that
+#      claims a larger one); freeze of A fails; the header will count
+#      one record more than there is
+#  11  A was shut down instead, the phantom record dropped; retrieve of B
+#      fails -> probe; then an ordinary reboot with A preserved:
+#      shutdown(), not freeze()
 #
 # On the 7.3 kernel the backend is KHO (no memmap=, REGION is empty): the
 # same stages, but the no-backend case of stage 0 needs kho=off and is in
@@ -29,8 +33,8 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 119
-# results@7.3: 109
+# results: 130
+# results@7.3: 118
 
 . /lu/lib.sh
 
@@ -151,6 +155,15 @@ safe_default()
 # Without a backend: devices work, nothing can be preserved.
 no_backend()
 {
+	# 64 MiB at 256 MiB: RAM the kernel uses (the VM has 1 GiB).
+	if load_core region='64M$0x10000000' 2>/dev/null; then
+		lu_fail "stage $STAGE: a region the kernel did not reserve is refused" "loaded"
+		unload_all
+	else
+		lu_ok "stage $STAGE: a region the kernel did not reserve is refused"
+	fi
+	lu_expect_dmesg "stage $STAGE: ... with a log line" \
+		"region 67108864 bytes at 0x0*10000000 is System RAM in use, not reserved"
 	load_core
 	lu_expect_dmesg "stage $STAGE: no region is reported" \
 		"no handover region configured"
@@ -303,31 +316,31 @@ stage_header_fault()
 	lu_kexec
 }
 
-stage8()
+stage9()
 {
 	load_core region="$REGION"
-	lu_expect_dmesg "stage 8: record CRC refusal logged" \
+	lu_expect_dmesg "stage 9: record CRC refusal logged" \
 		"handover record [0-9]+ \(claims $A\): record CRC mismatch; dropped"
 	if grep -q pci_lu_test /sys/bus/pci/devices/$B/driver_override; then
-		lu_fail "stage 8: B not pinned by a record for other IDs" \
+		lu_fail "stage 9: B not pinned by a record for other IDs" \
 			"driver_override is pci_lu_test"
 	else
-		lu_ok "stage 8: B not pinned by a record for other IDs"
+		lu_ok "stage 9: B not pinned by a record for other IDs"
 	fi
 	load_driver
 	expect_cold_probe "bad records"
-	lu_expect_dmesg "stage 8: ID mismatch logged" \
+	lu_expect_dmesg "stage 9: ID mismatch logged" \
 		"$B: live update record refused: record is for 1234:ee17"
-	lu_expect_file "stage 8: A's reason" $LU/devices/$A/reason \
+	lu_expect_file "stage 9: A's reason" $LU/devices/$A/reason \
 		"record refused at load: record CRC mismatch"
 	expect_status $B probed
 	# KHO's blob has a fixed size: the header claims a larger one.
 	[ "$BACKEND" = kho ] && inject truncate
-	lu_check "stage 8: preserve A and B" preserve $A $B
+	lu_check "stage 9: preserve A and B" preserve $A $B
 	lu_kexec
 }
 
-stage9()
+stage10()
 {
 	local size=${REGION%%[\$@]*} addr=${REGION#*[\$@]}
 	if [ "$BACKEND" = kho ]; then
@@ -335,27 +348,30 @@ stage9()
 	else
 		load_core region="$((${size%M} / 2))M\$$addr"
 	fi
-	lu_expect_dmesg "stage 9: truncated region refused" \
+	lu_expect_dmesg "stage 10: truncated region refused" \
 		"incoming handover refused: written for a [0-9]+-byte region, this one has [0-9]+ bytes \(truncated\?\)"
 	load_driver fail_freeze=$A
 	expect_cold_probe "truncated"
-	lu_check "stage 9: preserve A and B" preserve $A $B
+	inject records-count
+	lu_check "stage 10: preserve A and B" preserve $A $B
 	lu_kexec
 }
 
-stage10()
+stage11()
 {
 	load_core region="$REGION"
-	lu_expect_dmesg "stage 10: only B has a record" \
-		"incoming handover: generation [0-9]+, 1 device"
+	lu_expect_dmesg "stage 11: only B has a record, the header counts 2" \
+		"incoming handover: generation [0-9]+, 2 device"
+	lu_expect_dmesg "stage 11: the phantom record dropped with a log line" \
+		"handover record 1: length out of bounds; dropping it and the 0 after it"
 	load_driver fail_retrieve=$B
 	expect_dev_log "A without record is probed" $A "lu_test: probe"
 	expect_dev_log "failed retrieve logged" $B "retrieve failed \(-EAGAIN\); cold probe with reset"
 	expect_dev_log "B probed after failed retrieve" $B "lu_test: probe"
-	lu_expect_dmesg "stage 10: B's old memory freed after the reset" \
+	lu_expect_dmesg "stage 11: B's old memory freed after the reset" \
 		"$B: released 8 KiB of the previous kernel's memory \(device reset by probe\)"
 	expect_status $B probed
-	lu_check "stage 10: preserve A" preserve $A
+	lu_check "stage 11: preserve A" preserve $A
 	lu_log "ordinary reboot with A preserved"
 	lu_reboot
 }
@@ -368,9 +384,10 @@ case $STAGE in
 4) stage4 ;;
 5) stage_header_fault "header CRC mismatch" abi-version ;;
 6) stage_header_fault "ABI version 2, this kernel reads 1" header-magic ;;
-7) stage_header_fault "bad magic" "record-crc $A" "record-ids $B" ;;
-8) stage8 ;;
+7) stage_header_fault "bad magic" records-len ;;
+8) stage_header_fault "records overrun the record area" "record-crc $A" "record-ids $B" ;;
 9) stage9 ;;
 10) stage10 ;;
+11) stage11 ;;
 *) lu_fail "stage $STAGE" "no such stage" ;;
 esac

@@ -8,7 +8,8 @@
 #   lunvme  its own record (debugfs record_fault), one field per update
 #   lunic   its own record (debugfs record_fault), one field per update
 #   edu     the core's record of the test driver (pci_liveupdate fault,
-#           CRC recomputed): version, driver, address, sizes, chunks, IDs
+#           CRC recomputed): version, driver, address, sizes, chunks
+#           (offset, tag, bus address, size), IDs
 #
 # Every damaged record must end in a log line naming the device and the
 # reason, a cold probe with reset and a device that works (fio verify,
@@ -25,7 +26,7 @@
 # disk: d0 64M
 # image: --kmod nvme-core --bin fio --bin ip
 # timeout: 1500
-# results: 122
+# results: 123
 
 . /lu/lib.sh
 
@@ -40,7 +41,7 @@ REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 
 NVME_FAULTS="nr_queues depth depths sq_tail cq_phase irq_type aer dbbuf cc serial aqa"
 NIC_FAULTS="mac mac_invalid rx_count rdt mtu flags rctl rx_ring_dma rx_bufs_dma"
-CORE_FAULTS="record-version record-driver record-bdf record-sizes chunk-offset chunk-tag chunk-dma record-ids"
+CORE_FAULTS="record-version record-driver record-bdf record-sizes chunk-offset chunk-tag chunk-dma record-ids chunk-size"
 
 # nth N WORDS...: the Nth word (from 1), empty past the end.
 nth()
@@ -117,6 +118,9 @@ core_reason()
 	chunk-tag)	echo "$A: live update chunk 'buf' not in the record" ;;
 	chunk-dma)	echo "$A: live update chunk 'buf' moved from bus address" ;;
 	record-ids)	echo "$A: live update record refused: record is for 1234:ee17" ;;
+	# Refused at load if the larger chunk overlaps another, else by
+	# pci_lu_restore().
+	chunk-size)	echo "handover record [0-9]+ for $A: chunk outside the data area or overlapping|$A: live update chunk 'buf' is 12288 bytes, expected 8192" ;;
 	esac
 }
 
