@@ -167,6 +167,8 @@ void *pci_lu_alloc(struct pci_dev *pdev, const char *tag, size_t size,
 		pci_err(pdev, "live update chunk '%s' allocated twice\n", tag);
 		goto out;
 	}
+	if (lu_devfault_alloc(ldev, tag))
+		goto out;
 	c = lu_chunk_alloc(pdev, tag, size);
 	if (c) {
 		list_add_tail(&c->node, &ldev->chunks);

@@ -9,6 +9,12 @@
  * shutdown() on a device that freeze() left half-quiesced, and the next
  * kernel cold-probes it.
  *
+ *   /sys/kernel/debug/<driver>/<bdf>/fail_alloc
+ *
+ * Writing N makes the next N pci_lu_alloc() calls for the device fail, as
+ * when the handover memory runs out: the driver's error paths (a ring
+ * resize that gets no memory, say) must leave a working device.
+ *
  *   /sys/kernel/debug/<driver>/<bdf>/record_fault
  *
  * Writing one of the field names the driver gave to pci_lu_fault_add() makes
@@ -33,6 +39,7 @@ struct pci_lu_fault {
 	const char * const *fields;	/* [0] is "none" */
 	unsigned int nr_fields;
 	bool fail_freeze;
+	atomic_t fail_alloc;
 	int field;			/* index in @fields, 0 for none */
 };
 
@@ -110,6 +117,7 @@ struct pci_lu_fault *pci_lu_fault_add(struct pci_dev *pdev,
 {
 	struct pci_lu_fault *f;
 	struct dentry *parent;
+	struct lu_dev *ldev;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
@@ -123,8 +131,15 @@ struct pci_lu_fault *pci_lu_fault_add(struct pci_dev *pdev,
 	f->dir = debugfs_create_dir(pci_name(pdev), parent);
 	mutex_unlock(&lu_devfault_lock);
 	debugfs_create_bool("fail_freeze", 0600, f->dir, &f->fail_freeze);
+	debugfs_create_atomic_t("fail_alloc", 0600, f->dir, &f->fail_alloc);
 	debugfs_create_file("record_fault", 0600, f->dir, f,
 			    &lu_devfault_record_fops);
+
+	mutex_lock(&lu.lock);
+	ldev = lu_dev_of(pdev);
+	if (ldev)
+		ldev->fault = f;
+	mutex_unlock(&lu.lock);
 	return f;
 }
 EXPORT_SYMBOL_GPL(pci_lu_fault_add);
@@ -139,9 +154,16 @@ EXPORT_SYMBOL_GPL(pci_lu_fault_add);
 void pci_lu_fault_remove(struct pci_lu_fault *f)
 {
 	struct dentry *parent;
+	struct lu_dev *ldev;
 
 	if (!f)
 		return;
+	mutex_lock(&lu.lock);
+	ldev = lu_dev_of(f->pdev);
+	if (ldev && ldev->fault == f)
+		ldev->fault = NULL;
+	mutex_unlock(&lu.lock);
+
 	mutex_lock(&lu_devfault_lock);
 	parent = IS_ERR_OR_NULL(f->dir) ? NULL : f->dir->d_parent;
 	debugfs_remove_recursive(f->dir);
@@ -151,6 +173,18 @@ void pci_lu_fault_remove(struct pci_lu_fault *f)
 	kfree(f);
 }
 EXPORT_SYMBOL_GPL(pci_lu_fault_remove);
+
+/* Called by pci_lu_alloc() under lu.lock: should this allocation fail? */
+bool lu_devfault_alloc(struct lu_dev *ldev, const char *tag)
+{
+	struct pci_lu_fault *f = ldev->fault;
+
+	if (!f || atomic_dec_if_positive(&f->fail_alloc) < 0)
+		return false;
+	pci_warn(f->pdev, "fault injection: allocation of chunk '%s' fails\n",
+		 tag);
+	return true;
+}
 
 /**
  * pci_lu_fault_dir() - the device's debugfs directory, for the driver's own knobs

@@ -63,6 +63,7 @@ struct lu_dev {
 	struct pci_lu_rec *in_rec;	/* incoming record (copy) */
 	struct list_head chunks;	/* memory the device uses now */
 	struct list_head in_chunks;	/* old kernel's memory not adopted */
+	struct pci_lu_fault *fault;	/* devfault.c, testing only */
 };
 
 /**
@@ -183,17 +184,22 @@ int lu_sysfs_init(void);
 void lu_sysfs_exit(void);
 int lu_sysfs_add_dev(struct lu_dev *ldev);
 
-/* fault.c */
+/* fault.c, devfault.c */
 #if IS_ENABLED(CONFIG_PCI_LIVEUPDATE_FAULT_INJECT)
 int lu_fault_init(void);
 void lu_fault_exit(void);
 void lu_fault_hdr(struct pci_lu_hdr *hdr);
 void lu_fault_rec(struct pci_lu_rec *rec, const char *name);
+bool lu_devfault_alloc(struct lu_dev *ldev, const char *tag);
 #else
 static inline int lu_fault_init(void) { return 0; }
 static inline void lu_fault_exit(void) { }
 static inline void lu_fault_hdr(struct pci_lu_hdr *hdr) { }
 static inline void lu_fault_rec(struct pci_lu_rec *rec, const char *name) { }
+static inline bool lu_devfault_alloc(struct lu_dev *ldev, const char *tag)
+{
+	return false;
+}
 #endif
 
 #endif /* _PCI_LU_INTERNAL_H */
