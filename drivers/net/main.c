@@ -256,7 +256,9 @@ static void lunic_remove(struct pci_dev *pdev)
 	lunic_irq_sync(ad);
 	lunic_hw_stop_dma(ad);
 	pci_clear_master(pdev);
-	lunic_tx_clean_all(ad);
+	/* A ring resize that got no memory left none (set_ringparam). */
+	if (ad->tx.buf)
+		lunic_tx_clean_all(ad);
 	lunic_rx_drop_partial(ad);
 	lunic_rings_free(ad);
 	/* netdev, interrupts and the BAR mapping are device-managed. */

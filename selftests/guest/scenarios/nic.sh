@@ -5,6 +5,8 @@
 # QEMU trace):
 #
 #   0  cold probe (reset), link up, ping, iperf3 both ways, ethtool,
+#      ring resizes that get no memory (debugfs fail_alloc): the old rings
+#      back, or the interface detached until the driver is bound again;
 #      ring resize, MTU change, promiscuous mode; "ping window opens";
 #      NIC preserved
 #   1  retrieve (no reset), address re-applied, carrier at once, backlog
@@ -31,8 +33,8 @@
 # trace: e1000x_link_negotiation_start e1000x_link_negotiation_done
 # boots: 2
 # timeout: 420
-# results: 56
-# results@7.3: 54
+# results: 64
+# results@7.3: 62
 
 . /lu/lib.sh
 
@@ -107,6 +109,21 @@ check_driver()
 	fi
 }
 
+# The next N pci_lu_alloc() calls of the NIC fail (the core's debugfs
+# fail_alloc); a resize allocates three chunks, then three of the old
+# size again if those fail.
+resize_without_memory()
+{
+	echo "$1" >/sys/kernel/debug/lunic/$NIC/fail_alloc &&
+		! ethtool -G "$IF" rx 1024 tx 1024
+}
+
+rebind()
+{
+	echo $NIC >/sys/bus/pci/drivers/lunic/unbind &&
+		lu_bind lunic $NIC
+}
+
 traffic()
 {
 	lu_check "stage $STAGE: ping the host" ping -c 3 -W 2 $HOST
@@ -129,6 +146,20 @@ stage0()
 		sh -c "ethtool $IF | grep -q 'Speed: 1000Mb/s'"
 	lu_check "stage 0: ethtool -S counts received packets" \
 		sh -c "ethtool -S $IF | grep -Eq 'rx_good_packets: [1-9]'"
+	lu_check "stage 0: a resize that gets no memory fails" \
+		resize_without_memory 1
+	lu_check "stage 0: ... and the old rings (256) carry on" \
+		sh -c "ethtool -g $IF | grep -A4 Current | grep -q 'RX:.*256' &&
+		       ping -c 2 -W 2 $HOST"
+	lu_check "stage 0: a resize that gets not even the old size fails" \
+		resize_without_memory 6
+	lu_expect_dmesg "stage 0: ... and detaches the interface, with a log line" \
+		"lunic .*no memory for any RX/TX rings"
+	lu_check "stage 0: ... until lunic is bound again" rebind
+	IF=$(iface)
+	lu_check "stage 0: address and link up after the rebind" net_up
+	lu_check "stage 0: link comes up" wait_carrier 100
+	lu_check "stage 0: ping after the rebind" ping -c 2 -W 2 $HOST
 	lu_check "stage 0: ring resize to 512" ethtool -G "$IF" rx 512 tx 512
 	lu_check "stage 0: MTU 9000, 8000-byte ping, MTU 1500" \
 		sh -c "ip link set $IF mtu 9000 && ping -c 2 -s 8000 -W 2 $HOST &&
