@@ -24,8 +24,9 @@ and around it, from the QEMU trace and the pinger:
                    the first after it
   ping gap         last reply received before it to the first after
   pings lost       requests sent from this kexec to the next with no reply
-  core_us          retrieve() or cold probe of each device as the PCI
-                   live-update core timed it (microseconds)
+  core_us          freeze() in the old kernel, retrieve() or cold probe
+                   in the new one, of each device as the PCI live-update
+                   core timed them (microseconds)
   device events    what QEMU saw the devices go through from the kexec
                    to the load continuing ('running' marker or the next
                    kexec): controller disable/enable/shutdown, queues
@@ -47,6 +48,8 @@ KEXEC = re.compile(r'LUTEST: # kexec -e into stage (\d+)')
 IO_EVENTS = ('pci_nvme_read', 'pci_nvme_write')
 CORE_TIMED = re.compile(r'(\S+) (\S+): (retrieved from live update generation \d+|cold probe) '
 			r'in (\d+) us')
+CORE_FROZEN = re.compile(r'(\S+) (\S+): frozen for live update, record of \d+ bytes, '
+			 r'in (\d+) us')
 
 # Trace event -> what it means for the device, in report order.
 DEVICE_EVENTS = {
@@ -187,13 +190,19 @@ def split(logs, request, end, load, ready=(), resumed=None):
 	rtts = [logs.replies[s][1] for s in window if s in logs.replies]
 	res['max_rtt_s'] = round(max(rtts), 3) if rtts else None
 
-	# What the PCI live-update core timed itself, per device.
+	# What the PCI live-update core timed itself, per device: freeze()
+	# in the old kernel, retrieve() or the cold probe in the new one.
 	res['core_us'] = {}
 	for t, text in logs.serial:
+		m = CORE_FROZEN.search(text)
+		if m and request < t < pivot:
+			res['core_us'].setdefault(f'{m.group(1)} {m.group(2)}', {})['freeze'] = \
+				int(m.group(3))
 		m = CORE_TIMED.search(text)
-		if m and request < t < end:
+		if m and pivot < t < end:
 			path = 'retrieve' if m.group(3).startswith('retrieved') else 'cold probe'
-			res['core_us'][f'{m.group(1)} {m.group(2)}'] = {path: int(m.group(4))}
+			res['core_us'].setdefault(f'{m.group(1)} {m.group(2)}', {})[path] = \
+				int(m.group(4))
 
 	stop = (logs.first(resumed, t_load, end) if resumed and t_load else None) or end
 	res['device_events'] = logs.events(request, stop)

@@ -154,8 +154,8 @@ def verify_text(u):
 
 
 def core_text(core):
-	parts = [f'{dev.split()[0]} {us}' for dev, t in core.items()
-		 for path, us in t.items() if path == 'retrieve']
+	parts = [f'{dev.split()[0]} {t["freeze"]} / {t["retrieve"]}' for dev, t in core.items()
+		 if 'freeze' in t and 'retrieve' in t]
 	return ', '.join(parts) if parts else '-'
 
 
@@ -185,7 +185,8 @@ def markdown(res, problems):
 	lines += table('The blackout split by who owns it, per update (seconds):',
 		       ('old_kernel_s', 'kexec_boot_s', 'init_to_load_s', 'load_to_disk_s',
 			'load_to_carrier_s', 'load_to_first_io_s'),
-		       [('retrieve() per device (µs, PCI core)', lambda u: core_text(u['core_us']))])
+		       [('freeze() / retrieve() per device (µs, PCI core)',
+			  lambda u: core_text(u['core_us']))])
 	if res['switch']:
 		lines += ['Between the acts one more kexec, lunvme + lunic shut down and Debian\'s '
 			  'drivers probe, is not counted (summary.json: switch).', '']
