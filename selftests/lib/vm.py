@@ -215,10 +215,10 @@ class Scenario:
 					self.hostbg.append((name, cmd))
 				elif key == 'boots':
 					self.boots = int(val)
-				elif key == 'results':
-					self.results = int(val)
+				elif key == 'results':	# N, maybe followed by words
+					self.results = int(val.split()[0])
 				elif key.startswith('results@'):
-					self.results_on[key[8:]] = int(val)
+					self.results_on[key[8:]] = int(val.split()[0])
 				elif key == 'tcg':
 					self.tcg = val
 				elif key == 'kernels':
