@@ -36,10 +36,11 @@ def verdict(ratios, target=TARGET):
 	return f'spread {spread:.2f} too wide to conclude'
 
 
-def table(title, rows, lower_is_better=()):
+def table(title, rows, lower_is_better=(), verdicts=None):
 	"""Markdown table of rows {name: [ratio per round]}: one column per
 	round, the median and the verdict. Names in lower_is_better are
-	figures like latency, whose ratio is inverted for the verdict."""
+	figures like latency, whose ratio is inverted for the verdict;
+	verdicts maps a name to its own verdict function of the ratios."""
 	width = max((len(r) for r in rows.values()), default=0)
 	head = ['fio job' if not title else title] + \
 		[f'round {i + 1}' for i in range(width)] + ['median', 'verdict']
@@ -52,6 +53,7 @@ def table(title, rows, lower_is_better=()):
 		cells = [f'{r:.2f}' for r in ratios] + ['-'] * (width - len(ratios))
 		med = statistics.median(ratios)
 		judged = [1 / r for r in ratios] if name in lower_is_better else ratios
+		judge = (verdicts or {}).get(name, verdict)
 		lines.append(f'| {name} | ' + ' | '.join(cells) +
-			     f' | {med:.2f} | {verdict(judged)} |')
+			     f' | {med:.2f} | {judge(judged)} |')
 	return lines
