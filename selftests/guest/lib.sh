@@ -92,6 +92,45 @@ lu_expect_dmesg()
 	fi
 }
 
+# lu_net_up IFACE ADDR/LEN HOST HOST_MAC: address, then link up, with two
+# settings for the burst after a live update. The pings sent during the
+# update wait in the RX ring and are answered at once when the interface
+# comes up: with the host's neighbour entry permanent the replies need no
+# ARP exchange first (its queue of waiting packets is bounded and says
+# nothing about the NIC), and a byte queue limit floor lets them go to the
+# TX ring at once. The new kernel's limit starts at zero, so they would
+# wait in the qdisc, each charged to the ICMP socket's send buffer, which
+# holds about 140; the stack drops the rest (Icmp OutErrors).
+lu_net_up()
+{
+	ip addr add "$2" dev "$1" &&
+		arp -i "$1" -s "$3" "$4" &&
+		echo $((1 << 20)) >/sys/class/net/"$1"/queues/tx-0/byte_queue_limits/limit_min &&
+		ip link set "$1" up
+}
+
+# lu_wait_carrier IFACE TENTHS: carrier within TENTHS tenths of a second?
+lu_wait_carrier()
+{
+	local i=0
+	while [ $i -lt "$2" ]; do
+		[ "$(cat /sys/class/net/"$1"/carrier 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# lu_icmp_counters: this kernel's echo requests and replies, and the
+# replies its stack could not send: a ping lost there is not a frame the
+# NIC lost.
+lu_icmp_counters()
+{
+	awk '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		print "in echos " $col["InEchos"] ", out echo replies " \
+			$col["OutEchoReps"] ", out errors " $col["OutErrors"] }' /proc/net/snmp
+}
+
 # lu_bind DRIVER BDF...: give these devices to DRIVER. Our drivers take
 # only a device whose driver_override names them (include/linux/pci_lu.h);
 # if DRIVER is loaded already, the devices are probed at once.

@@ -140,18 +140,6 @@ check_nvme()
 		--rw=randwrite --verify=crc32c --do_verify=1 --output=/tmp/fio.log
 }
 
-wait_carrier()
-{
-	local i=0 ifc
-	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
-	while [ $i -lt 100 ]; do
-		[ "$(cat /sys/class/net/"$ifc"/carrier 2>/dev/null)" = 1 ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 check_nic()
 {
 	local f=$1 ifc
@@ -166,7 +154,7 @@ check_nic()
 	fi
 	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
 	if ip addr add $GUEST/24 dev "$ifc" && ip link set "$ifc" up &&
-	   wait_carrier && ping -c 2 -W 3 $HOST >/dev/null; then
+	   lu_wait_carrier "$ifc" 100 && ping -c 2 -W 3 $HOST >/dev/null; then
 		lu_ok "stage $STAGE: nic link up, host answers"
 	else
 		lu_fail "stage $STAGE: nic link up, host answers" "interface '$ifc'"

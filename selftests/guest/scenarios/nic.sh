@@ -59,34 +59,9 @@ iface()
 	ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1
 }
 
-# wait_carrier TENTHS: carrier within TENTHS tenths of a second?
-wait_carrier()
-{
-	local i=0
-	while [ $i -lt "$1" ]; do
-		[ "$(cat /sys/class/net/$IF/carrier 2>/dev/null)" = 1 ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# The address goes on before the link: frames that waited in the ring
-# through the update then find it when NAPI starts.
-# The host's neighbour entry is permanent, as the host's for the guest
-# (see pinger): the replies to the pings that waited through the update
-# then need no ARP exchange first, whose queue of waiting packets is
-# bounded (unres_qlen_bytes) and says nothing about the NIC.
-# A byte queue limit starting from zero in the new kernel would hold the
-# burst of replies to that backlog in the qdisc, each charged to the ICMP
-# socket's send buffer (some 140 fit; the stack drops the others): give
-# it a floor, as the demo does.
 net_up()
 {
-	ip addr add $GUEST/24 dev "$IF" &&
-		arp -i "$IF" -s $HOST $HOST_MAC &&
-		echo $((1 << 20)) >/sys/class/net/"$IF"/queues/tx-0/byte_queue_limits/limit_min &&
-		ip link set "$IF" up
+	lu_net_up "$IF" $GUEST/24 $HOST $HOST_MAC
 }
 
 iperf()
@@ -138,7 +113,7 @@ stage0()
 	lu_expect_dmesg "stage 0: cold probe resets the NIC" "lunic .*probe: reset"
 	IF=$(iface)
 	lu_check "stage 0: address and link up" net_up
-	lu_check "stage 0: link comes up after autonegotiation" wait_carrier 100
+	lu_check "stage 0: link comes up after autonegotiation" lu_wait_carrier "$IF" 100
 	traffic
 	lu_check "stage 0: ethtool -i names the driver" \
 		sh -c "ethtool -i $IF | grep -q 'driver: lunic'"
@@ -158,7 +133,7 @@ stage0()
 	lu_check "stage 0: ... until lunic is bound again" rebind
 	IF=$(iface)
 	lu_check "stage 0: address and link up after the rebind" net_up
-	lu_check "stage 0: link comes up" wait_carrier 100
+	lu_check "stage 0: link comes up" lu_wait_carrier "$IF" 100
 	lu_check "stage 0: ping after the rebind" ping -c 2 -W 2 $HOST
 	lu_check "stage 0: ring resize to 512" ethtool -G "$IF" rx 512 tx 512
 	lu_check "stage 0: MTU 9000, 8000-byte ping, MTU 1500" \
@@ -183,15 +158,13 @@ stage1()
 		"$NIC: retrieved from live update"
 	IF=$(iface)
 	lu_check "stage 1: address re-applied, link up" net_up
-	lu_check "stage 1: carrier at once" wait_carrier 1
+	lu_check "stage 1: carrier at once" lu_wait_carrier "$IF" 1
 	lu_check "stage 1: ring size kept (512)" \
 		sh -c "ethtool -g $IF | grep -A4 Current | grep -q 'RX:.*512'"
 	sleep 3
 	# Echo requests the stack answered, and replies it could not send:
 	# the host check tells a frame the NIC lost from a reply dropped here.
-	lu_log "$(awk '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
-		print "icmp: in echos " $col["InEchos"] ", out echo replies " \
-			$col["OutEchoReps"] ", out errors " $col["OutErrors"] }' /proc/net/snmp)"
+	lu_log "icmp: $(lu_icmp_counters)"
 	# Before iperf3: a ping that a saturated link drops says nothing
 	# about the update.
 	lu_log "ping window closes"
@@ -209,7 +182,7 @@ stage2()
 	check_driver
 	IF=$(iface)
 	lu_check "stage 2: address and link up" net_up
-	lu_check "stage 2: link comes back" wait_carrier 100
+	lu_check "stage 2: link comes back" lu_wait_carrier "$IF" 100
 	lu_check "stage 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
 	lu_check "stage 2: make the next freeze fail after quiescing" \
 		sh -c "echo Y >/sys/kernel/debug/lunic/$NIC/fail_freeze"
@@ -224,7 +197,7 @@ stage3()
 	lu_expect_dmesg "stage 3: cold probe resets the NIC" "lunic .*probe: reset"
 	IF=$(iface)
 	lu_check "stage 3: address and link up" net_up
-	lu_check "stage 3: link comes back" wait_carrier 100
+	lu_check "stage 3: link comes back" lu_wait_carrier "$IF" 100
 	lu_check "stage 3: ping the host after cold probe" ping -c 3 -W 2 $HOST
 	lu_kexec sh -c "echo $NIC >$LU/preserve"
 }
@@ -246,7 +219,7 @@ boot2()
 	lu_expect_dmesg "boot 2: cold probe resets the NIC" "lunic .*probe: reset"
 	IF=$(iface)
 	lu_check "boot 2: address and link up" net_up
-	lu_check "boot 2: link comes back" wait_carrier 100
+	lu_check "boot 2: link comes back" lu_wait_carrier "$IF" 100
 	lu_check "boot 2: ping the host after cold probe" ping -c 3 -W 2 $HOST
 }
 

@@ -69,32 +69,7 @@ iface()
 
 net_up()
 {
-	local ifc
-	ifc=$(iface)
-	# A permanent entry for the host, as in nic.sh: the replies to the
-	# pings of a slow update must not all wait for one ARP reply. And a
-	# byte queue limit floor, as nic.sh and the demo set: the new
-	# kernel's limit starts at zero, so the replies to a backlog of some
-	# 200 pings would wait in the qdisc, each charged to the ICMP
-	# socket's send buffer, which holds about 140 (a first 100-update
-	# run without it lost 172 pings in bursts, all of them answered by
-	# the stack too late or not at all; see the icmp lines).
-	ip addr add $GUEST/24 dev "$ifc" &&
-		arp -i "$ifc" -s $HOST $HOST_MAC &&
-		echo $((1 << 20)) >/sys/class/net/"$ifc"/queues/tx-0/byte_queue_limits/limit_min &&
-		ip link set "$ifc" up
-}
-
-# carrier: does the link come up within 10 s?
-carrier()
-{
-	local i=0
-	while [ $i -lt 100 ]; do
-		[ "$(cat /sys/class/net/"$(iface)"/carrier 2>/dev/null)" = 1 ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	lu_net_up "$(iface)" $GUEST/24 $HOST $HOST_MAC
 }
 
 # The largest RX ring: the pings of a slow kexec wait in it. The host
@@ -102,16 +77,7 @@ carrier()
 # negotiates.
 net_first_up()
 {
-	ethtool -G "$(iface)" rx 4096 && net_up && carrier
-}
-
-# What the guest's stack did with the pings: a reply it could not send
-# (OutErrors) is not a frame the NIC lost.
-icmp()
-{
-	awk '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
-		print "in echos " $col["InEchos"] ", out echo replies " \
-			$col["OutEchoReps"] ", out errors " $col["OutErrors"] }' /proc/net/snmp
+	ethtool -G "$(iface)" rx 4096 && net_up && lu_wait_carrier "$(iface)" 100
 }
 
 update()
@@ -206,7 +172,7 @@ case $STAGE in
 	echo 1 >$LU/finish || fail "finish"
 	echo "$STAGE $(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) $(cat $LU/region_used)" >>$STATE
 	lu_log "update $STAGE: $(tail -n 1 $STATE)"
-	lu_log "update $STAGE: icmp: $(icmp)"
+	lu_log "update $STAGE: icmp: $(lu_icmp_counters)"
 	if [ "$STAGE" -lt "$UPDATES" ]; then
 		update
 	fi
