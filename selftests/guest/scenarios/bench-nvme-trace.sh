@@ -14,7 +14,7 @@
 # trace: pci_nvme_io_cmd pci_nvme_map_prp pci_nvme_map_sgl
 # trace: pci_nvme_irq_msix pci_nvme_irq_pin
 # trace: pci_nvme_mmio_doorbell_sq pci_nvme_mmio_doorbell_cq
-# hostbg: cpu $ROOT/selftests/lib/cpusample $LOGDIR
+# hostbg: cpu $ROOT/selftests/lib/cpusample $LOGDIR 0.02
 # timeout: 900
 # tcg: multi
 

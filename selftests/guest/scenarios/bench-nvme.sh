@@ -34,7 +34,7 @@ MODE=${BENCH_MODE:-turns}
 ROUNDS=${BENCH_ROUNDS:-4}
 UPDATES=3			# live updates timed at the end
 RUNTIME=${BENCH_RUNTIME:-5}
-TRACE_IOS=2000			# I/Os per shape in trace mode
+TRACE_IOS=20000			# I/Os per shape in trace mode
 DEV=/dev/nvme0n1	# one namespace: no naming ambiguity
 
 # Every fio shape: name, then fio arguments. Buffers come from malloc(),
@@ -96,7 +96,10 @@ run_fio()
 {
 	local limit="--time_based --runtime=$RUNTIME"
 
-	[ "$MODE" = trace ] && limit="--number_ios=$TRACE_IOS"
+	# A fixed count: enough to outlast fio's start by far, wrapping
+	# round the file for the 128k jobs.
+	[ "$MODE" = trace ] &&
+		limit="--io_size=$((TRACE_IOS * 128))k --number_ios=$TRACE_IOS"
 	# shellcheck disable=SC2086 # $limit is two words
 	fio --name=bench --filename=$DEV --ioengine=libaio --direct=1 \
 		--size=256M $limit --minimal "$@" |
