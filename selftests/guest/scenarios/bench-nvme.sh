@@ -49,6 +49,10 @@ write-128k-qd8:--rw=write:--bs=128k:--iodepth=8
 read-128k-qd8-huge:--rw=read:--bs=128k:--iodepth=8:--iomem=shmhuge
 write-128k-qd8-huge:--rw=write:--bs=128k:--iodepth=8:--iomem=shmhuge"
 HUGEPAGES=4		# 2 MiB pages for the buffers of the -huge jobs
+# Only the jobs the host asks for (scripts/bench-nvme BENCH_SHAPES).
+if [ -n "$BENCH_SHAPES" ]; then
+	SHAPES=$(echo "$SHAPES" | grep -E "^($(echo "$BENCH_SHAPES" | tr , '|')):")
+fi
 
 mark()
 {
