@@ -17,5 +17,6 @@
 # hostbg: cpu $ROOT/selftests/lib/cpusample $LOGDIR 0.02
 # timeout: 900
 # tcg: multi
+# append: oops=panic
 
 BENCH_MODE=trace . /lu/scenarios/bench-nvme.sh

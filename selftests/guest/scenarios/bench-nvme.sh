@@ -18,6 +18,10 @@
 # against QEMU's device thread, and the upstream driver's shadow
 # doorbells then now and then lose a doorbell and stall for the 30 s
 # I/O timeout (lunvme notices from the completions and rings again).
+# It also now and then runs stale code after the kernel patches its text
+# (a double fault, a bad EFLAGS): any oops ends the boot at once, and
+# scripts/bench-nvme goes on in a new one, rather than waiting out the
+# timeout with a dead fio.
 #
 # qemu: -device nvme,id=nvme0,serial=lunvme-bench0,addr=06.0
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
@@ -25,6 +29,7 @@
 # image: --kmod nvme-core --kmod nvme --bin fio
 # timeout: 1800
 # tcg: multi
+# append: oops=panic
 
 . /lu/lib.sh
 
