@@ -245,12 +245,19 @@ stop_load()
 	ip link set "$ifc" down
 }
 
-# bring_up DRIVERS: load, disk and (in the background) carrier.
+# bring_up DRIVERS: load, disk and (in the background) carrier. The disk
+# is watched from before the load: the NIC's driver loads after the
+# NVMe one, and the disk's time is not the time both took.
 bring_up()
 {
+	local disk
+
+	wait_disk &
+	disk=$!
 	lu_check "stage $STAGE: $1 drivers load" load "$1" || exit 1
 	watch_carrier "$1" &
-	lu_check "stage $STAGE: disk ready" wait_disk || exit 1
+	wait $disk
+	lu_check "stage $STAGE: disk ready" [ -b $DEV ] || exit 1
 }
 
 # resume: verify what the previous kernel wrote, then load again from
