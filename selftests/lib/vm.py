@@ -40,6 +40,11 @@ command lines and stderr), host.log.
 
 Standalone: selftests/lib/vm.py NAME[@KERNEL]   runs it with the console
 shown live.
+
+Environment: LU_APPEND (words for the kernel command line, below);
+LU_QEMU and LU_QEMU_DATA, another QEMU binary and its firmware directory
+(-L), to try a QEMU build other than Debian's (e.g. unpacked from a
+backports package) without installing it.
 """
 
 import atexit
@@ -343,7 +348,10 @@ class Run:
 		# which breaks NVMe shadow doorbells for a driver without
 		# lunvme's lost-doorbell check: benchmarks against the upstream
 		# driver use 'tcg: multi'.
-		cmd = ['qemu-system-x86_64', '-machine', 'q35',
+		data = os.environ.get('LU_QEMU_DATA')
+		cmd = [os.environ.get('LU_QEMU', 'qemu-system-x86_64')] + \
+		      (['-L', data] if data else []) + \
+		      ['-machine', 'q35',
 		       '-accel', f'tcg,thread={self.scn.tcg}', '-cpu', 'max', '-m', MEMORY, '-smp', '2',
 		       '-nographic', '-nodefaults', '-no-reboot', '-serial', 'stdio',
 		       '-kernel', self.kernel.image, '-initrd', self.image,
