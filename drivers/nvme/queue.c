@@ -259,6 +259,12 @@ void lunvme_sq_ring(struct lunvme_queue *q)
 	spin_unlock_irqrestore(&q->sq_lock, flags);
 }
 
+/* Entries from @from on to @to, the queue wrapping. */
+static u16 lunvme_sq_dist(struct lunvme_queue *q, u16 from, u16 to)
+{
+	return to >= from ? to - from : q->depth - from + to;
+}
+
 /*
  * A shadow doorbell update is only seen if the controller reads it after
  * the driver wrote it, which the event index protocol guarantees when
@@ -268,17 +274,27 @@ void lunvme_sq_ring(struct lunvme_queue *q)
  * the controller fetched: if that is short of the last tail, which went
  * to the shadow doorbell only and which the controller's event index
  * does not show it has read, ring the MMIO doorbell (always allowed).
+ *
+ * Unless an MMIO doorbell is still on its way: one written beyond the
+ * event index makes the controller fetch, read the shadow tail and move
+ * the event index at least that far, and the commands it fetches then
+ * complete after that. Ringing again only costs an MMIO exit and makes
+ * the controller fetch in smaller batches.
  */
 static void lunvme_sq_check_fetched(struct lunvme_queue *q, u16 sq_head)
 {
 	unsigned long flags;
-	u16 tail;
+	u16 tail, mmio, ei;
 
 	if (!q->dbbuf_sq_db)
 		return;
 	tail = READ_ONCE(q->sq_db);
-	if (sq_head == tail || READ_ONCE(q->sq_mmio) == tail ||
-	    le32_to_cpu(READ_ONCE(*q->dbbuf_sq_ei)) == tail)
+	mmio = READ_ONCE(q->sq_mmio);
+	ei = le32_to_cpu(READ_ONCE(*q->dbbuf_sq_ei));
+	if (sq_head == tail || mmio == tail || ei == tail)
+		return;
+	if (ei < q->depth && mmio != ei &&
+	    lunvme_sq_dist(q, ei, mmio) < lunvme_sq_dist(q, ei, tail))
 		return;
 	spin_lock_irqsave(&q->sq_lock, flags);
 	lunvme_write_sq_mmio(q, q->sq_db);
