@@ -279,7 +279,12 @@ static u16 lunvme_sq_dist(struct lunvme_queue *q, u16 from, u16 to)
  * event index makes the controller fetch, read the shadow tail and move
  * the event index at least that far, and the commands it fetches then
  * complete after that. Ringing again only costs an MMIO exit and makes
- * the controller fetch in smaller batches.
+ * the controller fetch in smaller batches. This trusts that the event
+ * index does not go a whole queue round between two MMIO doorbells,
+ * which would make an old one look on its way: a controller fetches on
+ * a doorbell, and the emulators that need this check do. (Skipping only
+ * while the event index has not moved since the MMIO write would be
+ * safe from that too, but keeps most of the extra doorbells.)
  */
 static void lunvme_sq_check_fetched(struct lunvme_queue *q, u16 sq_head)
 {
