@@ -16,7 +16,7 @@
 #include <linux/io.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
-#include <linux/pci_lu.h>
+#include <linux/pci_lu_driver.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 

@@ -18,7 +18,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/module.h>
-#include <linux/pci_lu.h>
+#include <linux/pci_lu_driver.h>
 #include <linux/rtnetlink.h>
 
 #include "lunic.h"

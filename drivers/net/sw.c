@@ -8,7 +8,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
-#include <linux/pci_lu.h>
+#include <linux/pci_lu_driver.h>
 
 #include "lunic.h"
 
@@ -190,11 +190,14 @@ void lunic_rings_free(struct lunic_adapter *ad)
 	struct pci_dev *pdev = ad->pdev;
 
 	if (ad->rx.desc)
-		pci_lu_free(pdev, ad->rx.desc);
+		pci_lu_free(pdev, ad->rx.count * sizeof(*ad->rx.desc),
+			    ad->rx.desc, ad->rx.dma);
 	if (ad->rx.bufs)
-		pci_lu_free(pdev, ad->rx.bufs);
+		pci_lu_free(pdev, ad->rx.count * LUNIC_RX_BUF_SIZE,
+			    ad->rx.bufs, ad->rx.bufs_dma);
 	if (ad->tx.desc)
-		pci_lu_free(pdev, ad->tx.desc);
+		pci_lu_free(pdev, ad->tx.count * sizeof(*ad->tx.desc),
+			    ad->tx.desc, ad->tx.dma);
 	if (ad->tx.buf)
 		devm_kfree(&pdev->dev, ad->tx.buf);
 	ad->rx.desc = NULL;

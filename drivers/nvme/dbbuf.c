@@ -159,9 +159,11 @@ void lunvme_dbbuf_free(struct lunvme_dev *dev)
 	for (qid = 0; qid <= LUNVME_MAX_IO_QUEUES; qid++)
 		lunvme_dbbuf_detach(&dev->queues[qid]);
 	if (dev->dbbuf_dbs)
-		pci_lu_free(dev->pdev, dev->dbbuf_dbs);
+		pci_lu_free(dev->pdev, LUNVME_DBBUF_SIZE, dev->dbbuf_dbs,
+			    dev->dbbuf_dbs_dma);
 	if (dev->dbbuf_eis)
-		pci_lu_free(dev->pdev, dev->dbbuf_eis);
+		pci_lu_free(dev->pdev, LUNVME_DBBUF_SIZE, dev->dbbuf_eis,
+			    dev->dbbuf_eis_dma);
 	dev->dbbuf_dbs = NULL;
 	dev->dbbuf_eis = NULL;
 	dev->dbbuf_dbs_dma = 0;

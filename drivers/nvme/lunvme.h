@@ -21,7 +21,7 @@
 #include <linux/mempool.h>
 #include <linux/nvme.h>
 #include <linux/pci.h>
-#include <linux/pci_lu.h>
+#include <linux/pci_lu_driver.h>
 #include <linux/sizes.h>
 
 #include "nvme.h"	/* nvme-core's private header, see Kbuild */

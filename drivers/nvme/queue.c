@@ -108,9 +108,11 @@ void lunvme_queues_free(struct lunvme_dev *dev)
 		struct lunvme_queue *q = &dev->queues[i];
 
 		if (q->sqes)
-			pci_lu_free(dev->pdev, q->sqes);
+			pci_lu_free(dev->pdev, lunvme_sq_bytes(q->depth),
+				    q->sqes, q->sq_dma);
 		if (q->cqes)
-			pci_lu_free(dev->pdev, q->cqes);
+			pci_lu_free(dev->pdev, lunvme_cq_bytes(q->depth),
+				    q->cqes, q->cq_dma);
 		q->sqes = NULL;
 		q->cqes = NULL;
 	}

@@ -32,7 +32,7 @@
 #include <linux/delay.h>
 #include <linux/iopoll.h>
 #include <linux/module.h>
-#include <linux/pci_lu.h>
+#include <linux/pci_lu_driver.h>
 #include <linux/random.h>
 
 #define EDU_VENDOR_ID		0x1234
@@ -291,7 +291,7 @@ static void lu_test_remove(struct pci_dev *pdev)
 	struct lu_test *t = pci_get_drvdata(pdev);
 
 	pci_clear_master(pdev);
-	pci_lu_free(pdev, t->chunk);
+	pci_lu_free(pdev, TEST_CHUNK_SIZE, t->chunk, t->dma);
 	pci_info(pdev, "lu_test: remove\n");
 }
 

@@ -58,7 +58,7 @@ struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
 
 	lockdep_assert_held(&lu.lock);
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc_obj(*c);
 	if (!c)
 		return NULL;
 	strscpy(c->tag, tag, sizeof(c->tag));
@@ -140,7 +140,7 @@ static struct lu_chunk *lu_chunk_find(struct list_head *list, const char *tag)
 
 /**
  * pci_lu_alloc() - allocate memory a device may keep using across kexec
- * @pdev: device bound to a pci_lu_driver
+ * @pdev: device bound to a driver that can freeze it
  * @tag: unique name of the chunk for this device, < PCI_LU_TAG_LEN chars
  * @size: bytes; rounded up to whole pages
  * @dma: returns the bus address for the device
@@ -239,13 +239,16 @@ EXPORT_SYMBOL_GPL(pci_lu_restore);
 /**
  * pci_lu_free() - free a chunk from pci_lu_alloc() or pci_lu_restore()
  * @pdev: its device
+ * @size: the size it was allocated or restored with
  * @vaddr: its kernel address
+ * @dma: its bus address
  *
  * The device must no longer use it. Inside retrieve() the device may still
  * be running, so the chunk is only released once a cold probe has reset it.
  * Chunks still allocated when the driver unbinds are freed by the core.
  */
-void pci_lu_free(struct pci_dev *pdev, void *vaddr)
+void pci_lu_free(struct pci_dev *pdev, size_t size, void *vaddr,
+		 dma_addr_t dma)
 {
 	struct lu_dev *ldev;
 	struct lu_chunk *c;
@@ -257,6 +260,9 @@ void pci_lu_free(struct pci_dev *pdev, void *vaddr)
 	list_for_each_entry(c, &ldev->chunks, node) {
 		if (c->vaddr != vaddr)
 			continue;
+		WARN_ONCE(c->size != PAGE_ALIGN(size) || c->dma != dma,
+			  "%s: chunk '%s' freed with another size or address\n",
+			  pci_name(pdev), c->tag);
 		if (ldev->retrieving) {
 			list_move_tail(&c->node, &ldev->in_chunks);
 		} else {

@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCI live update core: module parameters, the table of devices the core
- * knows of, preserve/unpreserve and finish.
+ * PCI live update core: the table of devices the core knows of,
+ * preserve/unpreserve and finish.
  *
- * The handover backend is chosen at load: with region=SIZE$ADDR (the
- * memmap= syntax; '@' works too), a region that must be reserved on the
- * command line of every kernel in the chain, e.g. memmap=64M$0x30000000 and
- * pci_lu.region=64M$0x30000000; without it, Kexec HandOver (KHO) when the
- * running kernel has it enabled (kho=on); else none, and every device is
- * cold-probed.
+ * A device gets an entry when a driver that can freeze it binds it, or when
+ * an incoming record names it. The entry outlives the binding: it carries
+ * what happened to the device (shown in sysfs) and the previous kernel's
+ * memory the device may still use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -21,11 +18,6 @@ struct lu_state lu = {
 	.lock = __MUTEX_INITIALIZER(lu.lock),
 	.devs = LIST_HEAD_INIT(lu.devs),
 };
-
-static char *region;
-module_param(region, charp, 0444);
-MODULE_PARM_DESC(region,
-		 "handover region SIZE$ADDR, reserved with memmap= on every kernel");
 
 static const char * const lu_status_names[] = {
 	[LU_DEV_INCOMING]	= "incoming",
@@ -73,7 +65,7 @@ struct lu_dev *lu_dev_get(const char *name)
 		if (!strcmp(ldev->name, name))
 			return ldev;
 
-	ldev = kzalloc(sizeof(*ldev), GFP_KERNEL);
+	ldev = kzalloc_obj(*ldev);
 	if (!ldev)
 		return NULL;
 	strscpy(ldev->name, name, sizeof(ldev->name));
@@ -131,60 +123,40 @@ void lu_release_stale(struct lu_dev *ldev, const char *why)
 			ldev->name, bytes / SZ_1K, why);
 }
 
-/*
- * Pin a device to the driver named in its record, so that no other driver
- * (the upstream one, say) binds it and resets it first. Only the device the
- * record was written for: after a hardware change at this address the
- * record is refused and the device is left to normal binding, so no driver
- * is forced onto a device it was never written for.
+/**
+ * lu_dev_pci() - the PCI device at the address of an entry
+ * @ldev: the entry
+ *
+ * Return: the device with a reference held, or NULL.
  */
-static void lu_dev_pin(struct lu_dev *ldev)
+struct pci_dev *lu_dev_pci(struct lu_dev *ldev)
 {
-	const struct pci_lu_rec *rec = ldev->in_rec;
-	struct pci_dev *pdev;
-	const char *why;
-
-	pdev = pci_get_domain_bus_and_slot(rec->domain, rec->bus, rec->devfn);
-	if (!pdev) {
-		pr_warn("%s: preserved by the previous kernel but not present; its record is dropped at finish\n",
-			ldev->name);
-		return;
-	}
-	why = lu_rec_ids_mismatch(rec, pdev);
-	if (why) {
-		pr_err("%s: live update record refused: %s; left to normal binding\n",
-		       ldev->name, why);
-		lu_dev_set(ldev, LU_DEV_REFUSED, "%s", why);
-	} else if (pdev->dev.driver) {
-		pr_warn("%s: already bound to %s, its record cannot be retrieved\n",
-			ldev->name, pdev->dev.driver->name);
-	} else if (!device_set_driver_override(&pdev->dev, rec->driver)) {
-		ldev->overridden = true;
-	}
-	pci_dev_put(pdev);
-}
-
-/* At finish. A device its driver holds keeps the pin: it names the driver
- * the administrator gave the device in the previous kernel, and a
- * pci_lu_driver binds only devices named so (see lu_match()).
- * Context: lu.lock held.
- */
-static void lu_dev_unpin(struct lu_dev *ldev)
-{
-	struct pci_dev *pdev;
 	unsigned int domain, bus, dev, fn;
 
-	if (ldev->pdev)
-		ldev->overridden = false;
-	if (!ldev->overridden ||
-	    sscanf(ldev->name, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
+	if (sscanf(ldev->name, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
+		return NULL;
+	return pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(dev, fn));
+}
+
+/*
+ * A device the previous kernel froze runs on, bus mastering on, until a
+ * driver resets it. Before its memory is given back with nobody bound to
+ * it, take bus mastering away: it must not write into pages that are
+ * someone else's by then.
+ * Context: lu.lock held.
+ */
+static void lu_dev_stop_dma(struct lu_dev *ldev)
+{
+	struct pci_dev *pdev;
+
+	if (list_empty(&ldev->in_chunks))
 		return;
-	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(dev, fn));
-	if (pdev) {
-		device_set_driver_override(&pdev->dev, "");
-		pci_dev_put(pdev);
-	}
-	ldev->overridden = false;
+	pdev = lu_dev_pci(ldev);
+	if (!pdev)
+		return;
+	if (!pdev->dev.driver)
+		pci_clear_master(pdev);
+	pci_dev_put(pdev);
 }
 
 /**
@@ -216,8 +188,10 @@ void lu_finish_locked(const char *why)
 				   ldev->driver);
 			abandoned++;
 		}
-		if (!ldev->pdev)
+		if (!ldev->pdev) {
+			lu_dev_stop_dma(ldev);
 			lu_release_stale(ldev, "finish");
+		}
 		kfree(ldev->in_rec);
 		ldev->in_rec = NULL;
 		lu_dev_unpin(ldev);
@@ -233,9 +207,9 @@ void lu_finish_locked(const char *why)
  * @bdf: PCI name of the device
  * @preserve: mark or unmark
  *
- * Return: 0, -ENODEV if no pci_lu_driver drives @bdf, -ENXIO without a
- * backend, -EOPNOTSUPP if its memory is not all from the backend or the driver
- * cannot freeze, -EBUSY once the kexec has started.
+ * Return: 0, -ENODEV if no driver that can freeze it drives @bdf, -ENXIO
+ * without a backend, -EOPNOTSUPP if its memory is not all from the backend,
+ * -EBUSY once the kexec has started.
  */
 int lu_preserve(const char *bdf, bool preserve)
 {
@@ -249,7 +223,7 @@ int lu_preserve(const char *bdf, bool preserve)
 		goto out;
 	}
 	list_for_each_entry(ldev, &lu.devs, node) {
-		if (!ldev->pdev || strcmp(ldev->name, bdf))
+		if (!ldev->pdev || !ldev->can_freeze || strcmp(ldev->name, bdf))
 			continue;
 		ret = 0;
 		if (!preserve)
@@ -273,67 +247,8 @@ out:
 	return ret;
 }
 
-static int lu_parse_region(phys_addr_t *base, size_t *size)
-{
-	char *p = region;
-
-	*size = memparse(region, &p);
-	if ((*p != '$' && *p != '@') || !*size)
-		return -EINVAL;
-	*base = memparse(p + 1, &p);
-	return *p ? -EINVAL : 0;
-}
-
-static int lu_region_init(void)
-{
-	phys_addr_t base;
-	size_t size;
-	int ret;
-
-	if (lu_parse_region(&base, &size)) {
-		pr_err("region=%s is not SIZE$ADDR\n", region);
-		return -EINVAL;
-	}
-	ret = lu_region_map(base, size);
-	if (!ret)
-		pr_info("handover region %zu MiB at %pa\n", size / SZ_1M, &base);
-	return ret;
-}
-
-/* Pick the backend, then read what the previous kernel handed over. */
-static int lu_backend_init(void)
-{
-	struct lu_dev *ldev;
-	int ret;
-
-	if (region && *region) {
-		ret = lu_region_init();
-	} else if (lu_kho_usable()) {
-		ret = lu_kho_init();
-	} else {
-		pr_info("no handover region configured and KHO is off: devices cannot be preserved, all are cold-probed\n");
-		return 0;
-	}
-	if (ret)
-		return ret;
-
-	mutex_lock(&lu.lock);
-	lu_handover_load();
-	list_for_each_entry(ldev, &lu.devs, node)
-		if (ldev->in_rec)
-			lu_dev_pin(ldev);
-	mutex_unlock(&lu.lock);
-	return 0;
-}
-
-static void lu_backend_exit(void)
-{
-	if (lu.backend)
-		lu.backend->exit();
-	lu.backend = NULL;
-}
-
-static void lu_devs_free(void)
+/* Context: no driver can reach the core any more, or none ever did. */
+void lu_devs_free(void)
 {
 	struct lu_dev *ldev, *tmp;
 
@@ -343,58 +258,29 @@ static void lu_devs_free(void)
 	}
 }
 
-static int __init pci_lu_init(void)
+/**
+ * lu_core_init() - what both forms need before reading a handover
+ * @extra: attributes of the form's own for /sys/kernel/pci_liveupdate, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int lu_core_init(const struct attribute_group *extra)
 {
 	int ret;
 
 	lu.stage = kvmalloc(PCI_LU_RECORD_MAX, GFP_KERNEL);
 	if (!lu.stage)
 		return -ENOMEM;
-	ret = lu_sysfs_init();
+	ret = lu_sysfs_init(extra);
 	if (ret)
-		goto out_free_stage;
-	ret = lu_backend_init();
-	if (ret)
-		goto out_sysfs;
-	ret = lu_fault_init();
-	if (ret)
-		goto out_region;
-	ret = lu_reboot_init();
-	if (ret)
-		goto out_fault;
-	return 0;
-
-out_fault:
-	lu_fault_exit();
-out_region:
-	mutex_lock(&lu.lock);
-	lu_finish_locked("module init failed");
-	mutex_unlock(&lu.lock);
-	lu_devs_free();
-	lu_backend_exit();
-out_sysfs:
-	lu_sysfs_exit();
-out_free_stage:
-	kvfree(lu.stage);
+		kvfree(lu.stage);
 	return ret;
 }
 
-/* Only reached once every pci_lu_driver is gone: they link against us. */
-static void __exit pci_lu_exit(void)
+/* Pairs with lu_core_init(); the backend is gone already. */
+void lu_core_exit(void)
 {
-	lu_reboot_exit();
-	lu_fault_exit();
-	mutex_lock(&lu.lock);
-	lu_finish_locked("module unload");
-	mutex_unlock(&lu.lock);
 	lu_devs_free();
-	lu_backend_exit();
 	lu_sysfs_exit();
 	kvfree(lu.stage);
 }
-
-module_init(pci_lu_init);
-module_exit(pci_lu_exit);
-
-MODULE_DESCRIPTION("PCI live update: keep devices running across kexec");
-MODULE_LICENSE("GPL");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault injection for the selftests of a pci_lu_driver, per device.
+ * Fault injection for the selftests of a live-update driver, per device.
  *
  *   /sys/kernel/debug/<driver>/<bdf>/fail_freeze
  *
@@ -119,7 +119,7 @@ struct pci_lu_fault *pci_lu_fault_add(struct pci_dev *pdev,
 	struct dentry *parent;
 	struct lu_dev *ldev;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc_obj(*f);
 	if (!f)
 		return NULL;
 	f->pdev = pdev;

@@ -1,156 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pci_lu_driver registration and the choice of hardware path.
+ * struct pci_lu_driver: registration, and the reboot notifier.
  *
- * The core installs its own probe, remove and shutdown in the wrapped
- * struct pci_driver and calls exactly one of the driver's paths:
- *
- *   probe:    retrieve() if a valid incoming record names this device, this
- *             driver and its record version; probe() otherwise, or when
- *             retrieve() fails. Every refusal is logged with the reason.
- *   shutdown: freeze() on a kexec of a preserved device; shutdown() on any
- *             other reboot, or if freeze() fails.
- *
+ * The module installs its own probe, remove and shutdown in the wrapped
+ * struct pci_driver and lets bind.c call exactly one of the driver's paths.
  * After shutdown()/freeze() the PCI core clears Bus Master Enable for a
  * kexec, so retrieve() must set it again before the device does DMA.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/pci_lu_driver.h>
 #include <linux/reboot.h>
-#include <linux/slab.h>
 
 #include "internal.h"
+#include "module.h"
+
+/* Registered pci_lu_drivers; the last one to go finishes the update. */
+static unsigned int lu_nr_drivers;
 
 static struct pci_lu_driver *to_lu_driver(struct pci_dev *pdev)
 {
 	return container_of(pdev->driver, struct pci_lu_driver, driver);
 }
 
-/*
- * Take the incoming record of @ldev if this driver may retrieve it. The
- * caller owns it from here and frees it: a finish written while retrieve()
- * reads it must not free it under the driver.
- * Context: lu.lock held.
- */
-static struct pci_lu_rec *lu_take_record(struct lu_dev *ldev,
-					 struct pci_lu_driver *drv)
+static struct lu_paths lu_paths_of(struct pci_lu_driver *drv)
 {
-	struct pci_lu_rec *rec = ldev->in_rec;
-	const char *why;
-
-	if (ldev->status == LU_DEV_REFUSED) {
-		pci_info(ldev->pdev, "cold probe: %s\n", ldev->reason);
-		return NULL;
-	}
-	if (ldev->status != LU_DEV_INCOMING || !rec)
-		return NULL;
-	why = lu_rec_mismatch(rec, ldev->pdev, drv);
-	if (why) {
-		pci_err(ldev->pdev, "live update record refused: %s; cold probe with reset\n",
-			why);
-		lu_dev_set(ldev, LU_DEV_REFUSED, "%s", why);
-		return NULL;
-	}
-	ldev->in_rec = NULL;
-	ldev->retrieving = true;
-	return rec;
-}
-
-/*
- * Old memory retrieve() did not restore may still be a DMA target of the
- * running device (a page it was given before the kexec that this kernel
- * does not use): it stays reserved, and goes on in the next record, until
- * the device is reset or unbound.
- */
-static void lu_keep_stale(struct lu_dev *ldev)
-{
-	size_t bytes = lu_chunks_size(&ldev->in_chunks);
-
-	if (bytes)
-		pci_info(ldev->pdev, "keeping %zu KiB of the previous kernel's memory that retrieve did not restore, until a reset or unbind\n",
-			 bytes / SZ_1K);
-}
-
-static int lu_retrieve(struct pci_lu_driver *drv, struct lu_dev *ldev,
-		       const struct pci_device_id *id,
-		       const struct pci_lu_rec *rec)
-{
-	struct pci_dev *pdev = ldev->pdev;
-	ktime_t start = ktime_get();
-	void *group;
-	int ret;
-
-	/* What retrieve() took with devm_ and pcim_ is given back before the
-	 * cold probe, as the driver core would after a failed probe.
-	 */
-	group = devres_open_group(&pdev->dev, NULL, GFP_KERNEL);
-	if (group) {
-		ret = drv->retrieve(pdev, id, pci_lu_rec_blob(rec),
-				    rec->blob_len);
-		if (ret)
-			devres_release_group(&pdev->dev, group);
-		else
-			devres_remove_group(&pdev->dev, group);
-	} else {
-		ret = -ENOMEM;
-	}
-
-	mutex_lock(&lu.lock);
-	ldev->retrieving = false;
-	if (ret) {
-		/* The device may still be running on what it adopted: keep
-		 * it all until the cold probe has reset the device.
-		 */
-		list_splice_tail_init(&ldev->chunks, &ldev->in_chunks);
-		lu_dev_set(ldev, LU_DEV_REFUSED, "retrieve failed (%d)", ret);
-		pci_err(pdev, "retrieve failed (%pe); cold probe with reset\n",
-			ERR_PTR(ret));
-	} else {
-		lu_keep_stale(ldev);
-		lu_dev_set(ldev, LU_DEV_RETRIEVED, "%s", "");
-		pci_info(pdev, "retrieved from live update generation %llu in %lld us\n",
-			 lu.generation, ktime_us_delta(ktime_get(), start));
-	}
-	mutex_unlock(&lu.lock);
-	return ret;
-}
-
-static int lu_cold_probe(struct pci_lu_driver *drv, struct lu_dev *ldev,
-			 const struct pci_device_id *id)
-{
-	ktime_t start = ktime_get();
-	int ret = drv->probe(ldev->pdev, id);
-
-	mutex_lock(&lu.lock);
-	if (ret) {
-		lu_dev_set(ldev, LU_DEV_UNBOUND, "probe failed (%d)", ret);
-	} else {
-		/* probe() reset the device: the old memory is safe to reuse. */
-		lu_release_stale(ldev, "device reset by probe");
-		if (ldev->status == LU_DEV_REFUSED)
-			lu_dev_set(ldev, LU_DEV_PROBED, "%s", ldev->reason);
-		else
-			lu_dev_set(ldev, LU_DEV_PROBED, "%s", "");
-		pci_info(ldev->pdev, "cold probe in %lld us\n",
-			 ktime_us_delta(ktime_get(), start));
-	}
-	mutex_unlock(&lu.lock);
-	return ret;
-}
-
-static void lu_dev_unbind(struct lu_dev *ldev)
-{
-	struct lu_chunk *c, *tmp;
-
-	mutex_lock(&lu.lock);
-	list_for_each_entry_safe(c, tmp, &ldev->chunks, node) {
-		list_del(&c->node);
-		lu_chunk_release(ldev->pdev, c);
-	}
-	ldev->preserved = false;
-	ldev->pdev = NULL;
-	mutex_unlock(&lu.lock);
+	return (struct lu_paths) {
+		.name = drv->driver.name,
+		.version = drv->record_version,
+		.probe = drv->probe,
+		.retrieve = drv->retrieve,
+		.freeze = drv->freeze,
+		.shutdown = drv->shutdown,
+	};
 }
 
 /* Does the driver_override of @pdev name @drv? */
@@ -194,103 +77,27 @@ static const struct pci_device_id *lu_match(struct pci_lu_driver *drv,
 static int lu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pci_lu_driver *drv = to_lu_driver(pdev);
-	struct pci_lu_rec *rec = NULL;
-	struct lu_dev *ldev;
-	int ret;
+	struct lu_paths paths = lu_paths_of(drv);
 
 	id = lu_match(drv, pdev);
 	if (!id)
 		return -ENODEV;
-
-	mutex_lock(&lu.lock);
-	ldev = lu_dev_get(pci_name(pdev));
-	if (ldev) {
-		ldev->pdev = pdev;
-		strscpy(ldev->driver, drv->driver.name, sizeof(ldev->driver));
-		rec = lu_take_record(ldev, drv);
-	}
-	mutex_unlock(&lu.lock);
-	if (!ldev)
-		return -ENOMEM;
-
-	if (rec) {
-		ret = lu_retrieve(drv, ldev, id, rec);
-		kfree(rec);
-		if (!ret)
-			return 0;
-	}
-	ret = lu_cold_probe(drv, ldev, id);
-	if (ret)
-		lu_dev_unbind(ldev);
-	return ret;
+	return lu_bind(pdev, id, &paths);
 }
 
 static void lu_remove(struct pci_dev *pdev)
 {
-	struct pci_lu_driver *drv = to_lu_driver(pdev);
-	struct lu_dev *ldev;
-
-	if (drv->remove)
-		drv->remove(pdev);
-
-	mutex_lock(&lu.lock);
-	ldev = lu_dev_of(pdev);
-	if (ldev) {
-		/* The driver stopped the device: nothing DMAs here any more. */
-		lu_release_stale(ldev, "driver removed");
-		lu_dev_set(ldev, LU_DEV_UNBOUND, "%s", "");
-	}
-	mutex_unlock(&lu.lock);
-	if (ldev)
-		lu_dev_unbind(ldev);
-}
-
-/* Quiesce a preserved device and store its record; false if it failed. */
-static bool lu_freeze(struct pci_lu_driver *drv, struct lu_dev *ldev)
-{
-	struct pci_dev *pdev = ldev->pdev;
-	size_t len = PCI_LU_RECORD_MAX;
-	ktime_t start = ktime_get();
-	int ret;
-
-	ret = drv->freeze(pdev, lu.stage, &len);
-	if (!ret && len > PCI_LU_RECORD_MAX)
-		ret = -EOVERFLOW;
-	if (!ret) {
-		mutex_lock(&lu.lock);
-		ret = lu_handover_append(ldev, drv, lu.stage, len);
-		mutex_unlock(&lu.lock);
-	}
-	mutex_lock(&lu.lock);
-	if (ret)
-		lu_dev_set(ldev, LU_DEV_FREEZE_FAILED, "freeze failed (%d)", ret);
-	else
-		lu_dev_set(ldev, LU_DEV_FROZEN, "%s", "");
-	mutex_unlock(&lu.lock);
-	if (ret) {
-		pci_err(pdev, "freeze failed (%pe): shutting it down instead, the next kernel will cold-probe it\n",
-			ERR_PTR(ret));
-		return false;
-	}
-	pci_info(pdev, "frozen for live update, record of %zu bytes, in %lld us\n",
-		 len, ktime_us_delta(ktime_get(), start));
-	return true;
+	to_lu_driver(pdev)->remove(pdev);
+	lu_unbind(pdev);
 }
 
 static void lu_shutdown(struct pci_dev *pdev)
 {
 	struct pci_lu_driver *drv = to_lu_driver(pdev);
-	struct lu_dev *ldev;
-	bool freeze;
+	struct lu_paths paths = lu_paths_of(drv);
 
-	mutex_lock(&lu.lock);
-	ldev = lu_dev_of(pdev);
-	freeze = ldev && ldev->preserved && lu.reboot == LU_KEXEC;
-	mutex_unlock(&lu.lock);
-
-	if (freeze && lu_freeze(drv, ldev))
-		return;
-	drv->shutdown(pdev);
+	if (!lu_freeze_dev(pdev, &paths))
+		drv->shutdown(pdev);
 }
 
 /* Every entry must match only with driver_override: see lu_match(). */
@@ -336,13 +143,13 @@ int __pci_lu_register_driver(struct pci_lu_driver *drv, struct module *owner,
 	drv->driver.shutdown = lu_shutdown;
 
 	mutex_lock(&lu.lock);
-	lu.nr_drivers++;
+	lu_nr_drivers++;
 	mutex_unlock(&lu.lock);
 
 	ret = __pci_register_driver(&drv->driver, owner, mod_name);
 	if (ret) {
 		mutex_lock(&lu.lock);
-		lu.nr_drivers--;
+		lu_nr_drivers--;
 		mutex_unlock(&lu.lock);
 	}
 	return ret;
@@ -374,7 +181,7 @@ void pci_lu_unregister_driver(struct pci_lu_driver *drv)
 			   drv->driver.name);
 		lu_release_stale(ldev, "driver unregistered");
 	}
-	if (!--lu.nr_drivers)
+	if (!--lu_nr_drivers)
 		lu_finish_locked("last live-update driver unregistered");
 	mutex_unlock(&lu.lock);
 }

@@ -2,8 +2,8 @@
 /*
  * Reading the incoming handover and writing the outgoing one.
  *
- * The incoming handover is read once, when the module loads and before any
- * pci_lu_driver can register. Every check that fails is logged with the
+ * The incoming handover is read once, when the core starts and before any
+ * driver that could retrieve a device can register. Every check that fails is logged with the
  * reason, and what failed is dropped: a bad header drops the whole handover,
  * a bad record drops that device. Dropped devices get a cold probe().
  * Records that pass are copied to kernel memory and the header is cleared,
@@ -107,7 +107,7 @@ static const char *lu_rec_take_chunks(struct lu_dev *ldev,
 
 		if (strnlen(d->tag, sizeof(d->tag)) == sizeof(d->tag))
 			return "chunk tag not terminated";
-		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		c = kzalloc_obj(*c);
 		if (!c)
 			return "out of memory";
 		c->size = d->size;
@@ -159,7 +159,7 @@ refuse:
 /**
  * lu_handover_load() - read and check the incoming handover
  *
- * Context: module init, before any driver registers; lu.lock held.
+ * Context: core init, before any driver registers; lu.lock held.
  */
 void lu_handover_load(void)
 {
@@ -248,27 +248,32 @@ const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
  * lu_rec_mismatch() - does an incoming record belong to this device and driver
  * @rec: the record
  * @pdev: device being bound
- * @drv: driver being bound
+ * @paths: paths of the driver being bound
  *
  * Return: NULL if the record may be retrieved, else why not.
  */
 const char *lu_rec_mismatch(const struct pci_lu_rec *rec, struct pci_dev *pdev,
-			    const struct pci_lu_driver *drv)
+			    const struct lu_paths *paths)
 {
 	static char why[96];
 	const char *ids = lu_rec_ids_mismatch(rec, pdev);
 
 	if (ids)
 		return ids;
-	if (strcmp(rec->driver, drv->driver.name)) {
+	if (strcmp(rec->driver, paths->name)) {
 		snprintf(why, sizeof(why), "record written by driver '%s'",
 			 rec->driver);
 		return why;
 	}
-	if (rec->blob_version != drv->record_version) {
+	if (!paths->retrieve) {
+		snprintf(why, sizeof(why), "driver %s cannot retrieve a device",
+			 paths->name);
+		return why;
+	}
+	if (rec->blob_version != paths->version) {
 		snprintf(why, sizeof(why),
 			 "record version %u, driver reads version %u",
-			 rec->blob_version, drv->record_version);
+			 rec->blob_version, paths->version);
 		return why;
 	}
 	return NULL;
@@ -394,7 +399,7 @@ static int lu_preserve_chunks(struct lu_dev *ldev)
 /**
  * lu_handover_append() - add the record of a frozen device
  * @ldev: the device; its chunks are listed in the record
- * @drv: its driver
+ * @paths: its driver's paths
  * @blob: what freeze() wrote
  * @len: bytes of @blob
  *
@@ -402,7 +407,7 @@ static int lu_preserve_chunks(struct lu_dev *ldev)
  * Return: 0, -ENOSPC if the record area is full, or the backend's errno if
  * it could not preserve the chunks.
  */
-int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
+int lu_handover_append(struct lu_dev *ldev, const struct lu_paths *paths,
 		       const void *blob, size_t len)
 {
 	struct pci_lu_hdr *hdr = lu.out_hdr;
@@ -432,8 +437,8 @@ int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
 	rec->subsystem_vendor = pdev->subsystem_vendor;
 	rec->subsystem_device = pdev->subsystem_device;
 	rec->class = pdev->class;
-	strscpy(rec->driver, drv->driver.name, sizeof(rec->driver));
-	rec->blob_version = drv->record_version;
+	strscpy(rec->driver, paths->name, sizeof(rec->driver));
+	rec->blob_version = paths->version;
 	rec->blob_len = len;
 	lu_rec_fill_chunks(rec, ldev);
 	memcpy((void *)pci_lu_rec_blob(rec), blob, len);

@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * PCI live update core: state shared by the files of the module.
+ * PCI live update core: state shared by its files.
  *
- * core.c      module parameters, the device table, finish
+ * The core exists in two forms built from the same files: the pci_lu module
+ * for stock kernels, whose drivers register a struct pci_lu_driver, and the
+ * PCI core's own live update, where struct pci_driver has retrieve() and
+ * freeze(). What both forms share:
+ *
+ * core.c      the table of devices the core knows of, preserve, finish
+ * bind.c      the choice of hardware path: probe/retrieve, freeze/shutdown
  * chunk.c     pci_lu_alloc(), pci_lu_restore(), pci_lu_free()
- * memmap.c    the memmap backend: a region reserved with memmap=
- * kho.c       the KHO backend (CONFIG_KEXEC_HANDOVER)
  * handover.c  reading the incoming and writing the outgoing handover
- * dispatch.c  pci_lu_driver registration: probe/retrieve, freeze/shutdown
+ * kho.c       the KHO backend (CONFIG_KEXEC_HANDOVER)
  * sysfs.c     /sys/kernel/pci_liveupdate
  * fault.c     debugfs fault injection into the handover (testing only)
  * devfault.c  per-device fault injection for drivers (testing only)
+ *
+ * The module alone: module.c (load, parameters), dispatch.c (struct
+ * pci_lu_driver, the reboot notifier) and memmap.c (a region reserved with
+ * memmap=, for kernels without KHO). The PCI core alone: pci.c, called from
+ * drivers/pci/pci-driver.c.
  */
 #ifndef _PCI_LU_INTERNAL_H
 #define _PCI_LU_INTERNAL_H
@@ -46,8 +55,8 @@ struct lu_chunk {
 	bool in_region;		/* from the backend; false: dma_alloc_coherent() */
 };
 
-/* One device the core knows of: bound to a pci_lu_driver, or named by an
- * incoming record. Lives until the module is unloaded.
+/* One device the core knows of: bound to a driver that can freeze it, or
+ * named by an incoming record. Lives until the core goes away.
  */
 struct lu_dev {
 	struct list_head node;
@@ -57,13 +66,39 @@ struct lu_dev {
 	enum lu_dev_status status;
 	char reason[96];
 	char driver[PCI_LU_DRV_NAME_LEN];
+	bool can_freeze;		/* its driver has freeze() */
 	bool preserved;			/* freeze() at the next kexec */
 	bool retrieving;		/* inside retrieve(), which owns the record */
-	bool overridden;		/* we set driver_override */
+	bool overridden;		/* the module set driver_override */
 	struct pci_lu_rec *in_rec;	/* incoming record (copy) */
 	struct list_head chunks;	/* memory the device uses now */
 	struct list_head in_chunks;	/* old kernel's memory not adopted */
 	struct pci_lu_fault *fault;	/* devfault.c, testing only */
+};
+
+/**
+ * struct lu_paths - a driver's hardware paths, as the core calls them
+ * @name:	driver name, written into and compared with records
+ * @version:	version of the record @freeze writes and @retrieve reads
+ * @probe:	cold start; required
+ * @retrieve:	adopt a preserved device; NULL if the driver cannot
+ * @freeze:	quiesce for a live update; NULL if the driver cannot
+ * @shutdown:	ordinary stop; may be NULL
+ * @reset:	optional; make a preserved device that is about to be
+ *		cold-probed stop its DMA before the driver sees it
+ *
+ * The module fills it from a struct pci_lu_driver, the PCI core from a
+ * struct pci_driver.
+ */
+struct lu_paths {
+	const char *name;
+	u32 version;
+	int (*probe)(struct pci_dev *pdev, const struct pci_device_id *id);
+	int (*retrieve)(struct pci_dev *pdev, const struct pci_device_id *id,
+			const void *rec, size_t len);
+	int (*freeze)(struct pci_dev *pdev, void *rec, size_t *len);
+	void (*shutdown)(struct pci_dev *pdev);
+	void (*reset)(struct pci_dev *pdev);
 };
 
 /**
@@ -82,7 +117,7 @@ struct lu_dev {
  * @in_done:	lu.in_hdr has been read and copied; release it
  *
  * Chunk offsets in records are relative to lu.base. All calls with lu.lock
- * held, or from module init and exit.
+ * held, or from init and exit.
  */
 struct lu_backend {
 	const char *name;
@@ -105,7 +140,6 @@ enum lu_reboot {
 struct lu_state {
 	struct mutex lock;		/* everything below */
 	struct list_head devs;
-	unsigned int nr_drivers;
 	bool incoming;			/* an incoming handover is active */
 	bool finished;
 	u64 generation;			/* of the incoming handover, 0 if none */
@@ -117,13 +151,8 @@ struct lu_state {
 	size_t in_size;
 	struct pci_lu_hdr *out_hdr;	/* outgoing handover, or NULL */
 	size_t out_size;
-
-	/* The memmap region; virt is NULL when none is configured. */
-	phys_addr_t base;
-	size_t size;
-	void *virt;
-	unsigned long *used;		/* data-area pages in use */
-	unsigned long nr_pages;
+	phys_addr_t base;		/* chunk offsets are relative to it */
+	size_t size;			/* the memmap region's, 0 with KHO */
 	u64 out_len;			/* bytes of outgoing records */
 	u32 out_nr;
 	void *stage;			/* PCI_LU_RECORD_MAX bytes for freeze() */
@@ -134,6 +163,7 @@ extern struct lu_state lu;
 /* core.c */
 struct lu_dev *lu_dev_get(const char *name);
 struct lu_dev *lu_dev_of(struct pci_dev *pdev);
+struct pci_dev *lu_dev_pci(struct lu_dev *ldev);
 void lu_dev_set(struct lu_dev *ldev, enum lu_dev_status status,
 		const char *fmt, ...) __printf(3, 4);
 const char *lu_dev_status_name(enum lu_dev_status status);
@@ -141,9 +171,15 @@ const char *lu_state_name(void);
 void lu_release_stale(struct lu_dev *ldev, const char *why);
 void lu_finish_locked(const char *why);
 int lu_preserve(const char *bdf, bool preserve);
+void lu_devs_free(void);
+int lu_core_init(const struct attribute_group *extra);
+void lu_core_exit(void);
 
-/* memmap.c */
-int lu_region_map(phys_addr_t base, size_t size);
+/* bind.c */
+int lu_bind(struct pci_dev *pdev, const struct pci_device_id *id,
+	    const struct lu_paths *paths);
+void lu_unbind(struct pci_dev *pdev);
+bool lu_freeze_dev(struct pci_dev *pdev, const struct lu_paths *paths);
 
 /* kho.c */
 #if IS_ENABLED(CONFIG_KEXEC_HANDOVER)
@@ -161,28 +197,27 @@ int lu_chunk_map(struct pci_dev *pdev, struct lu_chunk *c);
 void lu_chunk_release(struct pci_dev *pdev, struct lu_chunk *c);
 size_t lu_chunks_size(struct list_head *list);
 
-/* dispatch.c */
-int lu_reboot_init(void);
-void lu_reboot_exit(void);
-
 /* handover.c */
 u32 lu_hdr_crc(const struct pci_lu_hdr *hdr);
 u32 lu_rec_crc(const struct pci_lu_rec *rec);
 void lu_handover_load(void);
 int lu_handover_begin(void);
 void lu_handover_invalidate(void);
-int lu_handover_append(struct lu_dev *ldev, const struct pci_lu_driver *drv,
+int lu_handover_append(struct lu_dev *ldev, const struct lu_paths *paths,
 		       const void *blob, size_t len);
 const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
 				struct pci_dev *pdev);
 const char *lu_rec_mismatch(const struct pci_lu_rec *rec,
 			    struct pci_dev *pdev,
-			    const struct pci_lu_driver *drv);
+			    const struct lu_paths *paths);
 
 /* sysfs.c */
-int lu_sysfs_init(void);
+int lu_sysfs_init(const struct attribute_group *extra);
 void lu_sysfs_exit(void);
 int lu_sysfs_add_dev(struct lu_dev *ldev);
+
+/* The form's own: dispatch.c in the module, pci.c in the PCI core. */
+void lu_dev_unpin(struct lu_dev *ldev);
 
 /* fault.c, devfault.c */
 #if IS_ENABLED(CONFIG_PCI_LIVEUPDATE_FAULT_INJECT)

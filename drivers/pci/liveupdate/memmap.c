@@ -21,6 +21,14 @@
 #include <linux/mm.h>
 
 #include "internal.h"
+#include "module.h"
+
+/* The region, mapped write-back; virt is NULL when none is configured. */
+static struct {
+	void *virt;
+	unsigned long *used;		/* data-area pages in use */
+	unsigned long nr_pages;
+} lu_region;
 
 static unsigned long lu_page_of(u64 offset)
 {
@@ -41,11 +49,11 @@ static int lu_region_claim(struct lu_chunk *c, u64 offset)
 
 	first = lu_page_of(offset);
 	n = c->size >> PAGE_SHIFT;
-	if (find_next_bit(lu.used, first + n, first) < first + n)
+	if (find_next_bit(lu_region.used, first + n, first) < first + n)
 		return -EINVAL;
-	bitmap_set(lu.used, first, n);
+	bitmap_set(lu_region.used, first, n);
 	c->phys = lu.base + offset;
-	c->vaddr = lu.virt + offset;
+	c->vaddr = lu_region.virt + offset;
 	return 0;
 }
 
@@ -53,7 +61,7 @@ static void lu_region_free(struct lu_chunk *c)
 {
 	u64 offset = c->phys - lu.base;
 
-	bitmap_clear(lu.used, lu_page_of(offset), c->size >> PAGE_SHIFT);
+	bitmap_clear(lu_region.used, lu_page_of(offset), c->size >> PAGE_SHIFT);
 }
 
 static int lu_region_alloc(struct pci_dev *pdev, struct lu_chunk *c)
@@ -61,17 +69,18 @@ static int lu_region_alloc(struct pci_dev *pdev, struct lu_chunk *c)
 	unsigned long n = c->size >> PAGE_SHIFT, first;
 	u64 offset;
 
-	first = bitmap_find_next_zero_area(lu.used, lu.nr_pages, 0, n, 0);
-	if (first >= lu.nr_pages) {
+	first = bitmap_find_next_zero_area(lu_region.used, lu_region.nr_pages,
+					   0, n, 0);
+	if (first >= lu_region.nr_pages) {
 		pci_warn(pdev, "live update region full: no %zu bytes for '%s'\n",
 			 c->size, c->tag);
 		return -ENOMEM;
 	}
-	bitmap_set(lu.used, first, n);
+	bitmap_set(lu_region.used, first, n);
 
 	offset = PCI_LU_DATA_OFF + ((u64)first << PAGE_SHIFT);
 	c->phys = lu.base + offset;
-	c->vaddr = lu.virt + offset;
+	c->vaddr = lu_region.virt + offset;
 	memset(c->vaddr, 0, c->size);
 	return 0;
 }
@@ -88,10 +97,10 @@ static void lu_region_in_done(void)
 
 static void lu_region_unmap(void)
 {
-	memunmap(lu.virt);
-	bitmap_free(lu.used);
-	lu.virt = NULL;
-	lu.used = NULL;
+	memunmap(lu_region.virt);
+	bitmap_free(lu_region.used);
+	lu_region.virt = NULL;
+	lu_region.used = NULL;
 }
 
 static const struct lu_backend lu_region_backend = {
@@ -132,26 +141,61 @@ int lu_region_map(phys_addr_t base, size_t size)
 		return -EINVAL;
 	}
 
-	lu.nr_pages = (size - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
-	lu.used = bitmap_zalloc(lu.nr_pages, GFP_KERNEL);
-	if (!lu.used)
+	lu_region.nr_pages = (size - PCI_LU_DATA_OFF) >> PAGE_SHIFT;
+	lu_region.used = bitmap_zalloc(lu_region.nr_pages, GFP_KERNEL);
+	if (!lu_region.used)
 		return -ENOMEM;
 
 	/* Write-back: the region is RAM, and both kernels map it alike. */
-	lu.virt = memremap(base, size, MEMREMAP_WB);
-	if (!lu.virt) {
+	lu_region.virt = memremap(base, size, MEMREMAP_WB);
+	if (!lu_region.virt) {
 		pr_err("cannot map region %zu bytes at %pa; is it reserved with memmap=?\n",
 		       size, &base);
-		bitmap_free(lu.used);
-		lu.used = NULL;
+		bitmap_free(lu_region.used);
+		lu_region.used = NULL;
 		return -ENOMEM;
 	}
 	lu.base = base;
 	lu.size = size;
-	lu.in_hdr = lu.virt;
+	lu.in_hdr = lu_region.virt;
 	lu.in_size = size;
-	lu.out_hdr = lu.virt;
+	lu.out_hdr = lu_region.virt;
 	lu.out_size = size;
 	lu.backend = &lu_region_backend;
 	return 0;
 }
+
+static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	if (!lu_region.virt)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%zu@%pa\n", lu.size, &lu.base);
+}
+
+static struct kobj_attribute region_attr = __ATTR_RO(region);
+
+static ssize_t region_used_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	unsigned long used = 0;
+
+	mutex_lock(&lu.lock);
+	if (lu_region.virt)
+		used = bitmap_weight(lu_region.used, lu_region.nr_pages);
+	mutex_unlock(&lu.lock);
+	return sysfs_emit(buf, "%lu\n", used << PAGE_SHIFT);
+}
+
+static struct kobj_attribute region_used_attr = __ATTR_RO(region_used);
+
+static struct attribute *lu_region_attrs[] = {
+	&region_attr.attr,
+	&region_used_attr.attr,
+	NULL,
+};
+
+/* region (SIZE@ADDR or "none") and region_used (bytes of its data area). */
+const struct attribute_group lu_region_group = {
+	.attrs = lu_region_attrs,
+};

@@ -5,8 +5,6 @@
  *   state          none, preserved, frozen, incoming or finished
  *   generation     updates since the last cold boot
  *   backend        where the handover lives: memmap, kho or none
- *   region         SIZE@ADDR of the handover region, or "none"
- *   region_used    bytes of its data area in use
  *   preserve       write a PCI name: freeze() it at the next kexec
  *   unpreserve     write a PCI name: shutdown() it as usual
  *   finish         write 1: drop incoming records not retrieved yet
@@ -16,7 +14,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bitmap.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -53,31 +50,6 @@ static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute backend_attr = __ATTR_RO(backend);
-
-static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
-{
-	if (!lu.virt)
-		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%zu@%pa\n", lu.size, &lu.base);
-}
-
-static struct kobj_attribute region_attr = __ATTR_RO(region);
-
-static ssize_t region_used_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
-{
-	ssize_t ret;
-
-	mutex_lock(&lu.lock);
-	ret = sysfs_emit(buf, "%lu\n", lu.virt ?
-			 (unsigned long)bitmap_weight(lu.used, lu.nr_pages) << PAGE_SHIFT :
-			 0UL);
-	mutex_unlock(&lu.lock);
-	return ret;
-}
-
-static struct kobj_attribute region_used_attr = __ATTR_RO(region_used);
 
 static ssize_t lu_store_preserve(const char *buf, size_t count, bool on)
 {
@@ -127,8 +99,6 @@ static struct attribute *lu_attrs[] = {
 	&state_attr.attr,
 	&generation_attr.attr,
 	&backend_attr.attr,
-	&region_attr.attr,
-	&region_used_attr.attr,
 	&preserve_attr.attr,
 	&unpreserve_attr.attr,
 	&finish_attr.attr,
@@ -216,7 +186,13 @@ int lu_sysfs_add_dev(struct lu_dev *ldev)
 	return ret;
 }
 
-int lu_sysfs_init(void)
+/**
+ * lu_sysfs_init() - create /sys/kernel/pci_liveupdate
+ * @extra: attributes of the form's own, or NULL
+ *
+ * Return: 0 or a negative errno.
+ */
+int lu_sysfs_init(const struct attribute_group *extra)
 {
 	int ret;
 
@@ -224,6 +200,8 @@ int lu_sysfs_init(void)
 	if (!lu_kobj)
 		return -ENOMEM;
 	ret = sysfs_create_group(lu_kobj, &lu_group);
+	if (!ret && extra)
+		ret = sysfs_create_group(lu_kobj, extra);
 	if (ret)
 		goto out_put;
 	lu_devs_kset = kset_create_and_add("devices", NULL, lu_kobj);
