@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark, not a test (scripts/bench-nvme): lunvme against Debian's
-# upstream nvme driver on the same QEMU controller. Prints BENCH lines
-# that scripts/bench-nvme turns into ratios; absolute TCG figures mean
-# little. BENCH_MODE (from the host, default turns):
+# upstream nvme driver on the same QEMU controller; on the 7.3 test kernel
+# (scripts/bench-nvme --series) the series' nvme-pci, "series", against
+# linux-source-7.3's own, "base". Prints BENCH lines that
+# scripts/bench-nvme turns into ratios; absolute TCG figures mean little.
+# BENCH_MODE (from the host, default turns):
 #
 #   turns  both drivers in this boot, taking turns round by round (the
 #          first driver alternating), every fio shape per turn; then
@@ -27,6 +29,7 @@
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
 # disk: d0 512M
 # image: --kmod nvme-core --kmod nvme --bin fio
+# kernels: 6.12 7.3
 # timeout: 1800
 # tcg: multi
 # append: oops=panic
@@ -35,6 +38,14 @@
 
 NVME=0000:00:06.0
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
+# The pair: A the reference, B the driver that retrieves.
+if [ -f /lu/modules/nvme-base.ko ]; then
+	A=base
+	B=series
+else
+	A=upstream
+	B=lunvme
+fi
 MODE=${BENCH_MODE:-turns}
 ROUNDS=${BENCH_ROUNDS:-4}
 UPDATES=3			# live updates timed at the end
@@ -88,11 +99,14 @@ load()
 	echo 3 >/proc/sys/vm/drop_caches
 	before=$(mem_free)
 	mark "load-start $1"
-	if [ "$1" = upstream ]; then
-		lu_bind nvme $NVME && modprobe nvme
-	else
-		lu_bind lunvme $NVME && insmod /lu/modules/lunvme.ko
-	fi
+	case $1 in
+	upstream)	lu_bind nvme $NVME && modprobe nvme ;;
+	base)		insmod /lu/modules/nvme-base.ko ;;
+	series)		modprobe nvme ;;
+	retrieve)	[ $B = series ] && modprobe nvme ||
+			{ lu_bind lunvme $NVME && insmod /lu/modules/lunvme.ko; } ;;
+	*)		lu_bind lunvme $NVME && insmod /lu/modules/lunvme.ko ;;
+	esac
 	wait_disk
 	mark "disk-ready $1"
 	[ "$1" = retrieve ] ||
@@ -137,11 +151,11 @@ bench()
 
 unload()
 {
-	if [ "$1" = upstream ]; then
-		rmmod nvme
-	else
-		rmmod lunvme
-	fi
+	case $1 in
+	upstream | series)	rmmod nvme ;;
+	base)			rmmod nvme-base ;;
+	*)			rmmod lunvme ;;
+	esac
 	while [ -b $DEV ]; do
 		usleep 1000
 	done
@@ -150,10 +164,10 @@ unload()
 # Written data to read back (the image starts sparse), by one driver.
 fill()
 {
-	load upstream
+	load $A
 	fio --name=fill --filename=$DEV --rw=write --bs=1M --size=256M \
 		--direct=1 --output=/dev/null
-	unload upstream
+	unload $A
 }
 
 turn()
@@ -172,11 +186,11 @@ rounds()
 		# The first turn of a round alternates, so that neither driver
 		# always runs in a fresher or a warmer guest.
 		if [ $((r % 2)) = 1 ]; then
-			turn upstream
-			turn lunvme
+			turn $A
+			turn $B
 		else
-			turn lunvme
-			turn upstream
+			turn $B
+			turn $A
 		fi
 	done
 }
@@ -185,7 +199,16 @@ start()
 {
 	echo $HUGEPAGES >/proc/sys/vm/nr_hugepages
 	modprobe nvme-core || exit 1
-	insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+	[ $B = series ] || insmod /lu/modules/pci_lu.ko region="$REGION" || exit 1
+}
+
+preserve()
+{
+	if [ $B = series ]; then
+		echo preserve >/sys/bus/pci/devices/$NVME/liveupdate
+	else
+		echo $NVME >/sys/kernel/pci_liveupdate/preserve
+	fi
 }
 
 case "$MODE.$STAGE" in
@@ -205,8 +228,8 @@ turns.0)
 	start
 	fill
 	rounds
-	load lunvme
-	echo $NVME >/sys/kernel/pci_liveupdate/preserve
+	load $B
+	preserve
 	lu_kexec
 	;;
 turns.*)
@@ -214,7 +237,7 @@ turns.*)
 	load retrieve
 	lu_expect_dmesg "retrieved" "nvme nvme0: retrieved running controller"
 	[ "$STAGE" -ge "$UPDATES" ] && lu_done
-	echo $NVME >/sys/kernel/pci_liveupdate/preserve
+	preserve
 	lu_kexec
 	;;
 esac
