@@ -74,7 +74,7 @@ MEMORY = '1G'
 # External witnesses that no device reset happened
 # (Documentation/pci-liveupdate.rst, "Testing").
 TRACE_EVENTS = [
-	'pci_nvme_mmio_stopped', 'pci_nvme_mmio_start_success',
+	'pci_nvme_mmio_stopped', 'pci_nvme_mmio_start_success', 'pci_nvme_pci_reset',
 	'pci_nvme_mmio_shutdown_set', 'pci_nvme_create_sq',
 	'pci_nvme_create_cq', 'pci_nvme_err_cfs',
 	'e1000e_core_ctrl_sw_reset', 'e1000e_core_ctrl_phy_reset',

@@ -18,10 +18,10 @@
 #   4  a kernel without live update reboots: QEMU resets the NIC, the
 #      record stays in RAM
 #   boot 2: the driver's own check refuses the stale record (the device
-#      was reset), cold probe, link comes back. On KHO (7.3) nothing
-#      survives a cold reboot: no handover at all, cold probe
+#      was reset), cold probe, link comes back. On KHO nothing survives
+#      a cold reboot: no handover at all, cold probe
 #
-# kernels: 6.12 7.3
+# kernels: 6.12
 # netns: lutap0 10.99.0.1/24
 # hostbg: pinger $ROOT/selftests/lib/pinger 10.99.0.2 0.1 52:54:00:4c:55:01 lutap0
 # hostbg: iperf3 iperf3 -s -B 10.99.0.1
@@ -34,7 +34,6 @@
 # boots: 2
 # timeout: 420
 # results: 64
-# results@7.3: 62
 
 . /lu/lib.sh
 

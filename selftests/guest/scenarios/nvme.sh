@@ -26,15 +26,14 @@
 # trace: pci_nvme_rw_complete_cb
 # trace: pci_nvme_dbbuf_config
 # timeout: 900
-# kernels: 6.12 7.3
+# kernels: 6.12
 # results: 168
-# results@7.3: 98
 
 . /lu/lib.sh
 
 NVME=0000:00:06.0
 LU=/sys/kernel/pci_liveupdate
-# No region on the 7.3 kernel: the core uses KHO.
+# No region on a kernel with KHO: the core uses KHO.
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 B_MB=96			# fio B: from 64 MiB, some 12 s of writing at 8 MB/s
 # Chained updates that retrieve; fewer on KHO, whose backend is the new
