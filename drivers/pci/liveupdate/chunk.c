@@ -7,9 +7,9 @@
  * pci_lu_free() gives one back. Where the memory comes from and how it
  * survives the kexec is the backend's business; this file keeps the lists.
  *
- * Devices reach the chunks through dma_map_resource(). Without an IOMMU that
- * is the physical address, the same in both kernels; with one, the mapping of
- * the old kernel is gone, which pci_lu_restore() notices and refuses.
+ * The backend maps a chunk for the device. Without an IOMMU the bus address
+ * is the physical address, the same in both kernels; with one, the mapping
+ * of the old kernel is gone, which pci_lu_restore() notices and refuses.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -84,14 +84,18 @@ struct lu_chunk *lu_chunk_alloc(struct pci_dev *pdev, const char *tag,
  */
 int lu_chunk_map(struct pci_dev *pdev, struct lu_chunk *c)
 {
-	c->dma = dma_map_resource(&pdev->dev, c->phys, c->size,
-				  DMA_BIDIRECTIONAL, 0);
-	if (dma_mapping_error(&pdev->dev, c->dma)) {
+	int ret = lu.backend->chunk_map(pdev, c);
+
+	if (ret)
 		pci_err(pdev, "cannot map live update chunk '%s' for DMA\n",
 			c->tag);
-		return -EIO;
-	}
-	return 0;
+	return ret;
+}
+
+static void lu_chunk_unmap(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	lu.backend->chunk_unmap(pdev, c);
+	c->dma = 0;
 }
 
 /**
@@ -111,8 +115,7 @@ void lu_chunk_release(struct pci_dev *pdev, struct lu_chunk *c)
 		dma_free_coherent(&pdev->dev, c->size, c->vaddr, c->dma);
 	} else {
 		if (pdev && c->dma)
-			dma_unmap_resource(&pdev->dev, c->dma, c->size,
-					   DMA_BIDIRECTIONAL, 0);
+			lu_chunk_unmap(pdev, c);
 		lu.backend->chunk_free(c);
 	}
 	kfree(c);
@@ -222,9 +225,7 @@ void *pci_lu_restore(struct pci_dev *pdev, const char *tag, size_t size,
 	if (c->dma != c->old_dma) {
 		pci_err(pdev, "live update chunk '%s' moved from bus address %#llx to %pad (IOMMU?)\n",
 			tag, c->old_dma, &c->dma);
-		dma_unmap_resource(&pdev->dev, c->dma, c->size,
-				   DMA_BIDIRECTIONAL, 0);
-		c->dma = 0;
+		lu_chunk_unmap(pdev, c);
 		c = NULL;
 		goto out;
 	}

@@ -110,6 +110,9 @@ struct lu_paths {
  *		@offset (as written by the previous kernel); -EINVAL if it
  *		is not memory this backend could have handed over
  * @chunk_free:	give a chunk's memory back; the device no longer uses it
+ * @chunk_map:	set @dma of a chunk for @pdev; -EIO if the device cannot
+ *		reach it directly, the same way in the next kernel
+ * @chunk_unmap: undo @chunk_map
  * @chunk_preserve: optional; make a chunk of a frozen device survive the
  *		kexec. Called for every chunk of the record being written.
  * @chunk_unpreserve: undo @chunk_preserve when the record cannot be written
@@ -125,6 +128,8 @@ struct lu_backend {
 	int (*chunk_alloc)(struct pci_dev *pdev, struct lu_chunk *c);
 	int (*chunk_claim)(struct lu_chunk *c, u64 offset);
 	void (*chunk_free)(struct lu_chunk *c);
+	int (*chunk_map)(struct pci_dev *pdev, struct lu_chunk *c);
+	void (*chunk_unmap)(struct pci_dev *pdev, struct lu_chunk *c);
 	int (*chunk_preserve)(struct lu_chunk *c);
 	void (*chunk_unpreserve)(struct lu_chunk *c);
 	int (*out_begin)(void);

@@ -41,12 +41,13 @@ static struct {
 } lu_kho;
 
 /* Contiguous pages (at most 1 << MAX_PAGE_ORDER of them) within the
- * device's DMA mask: dma_map_resource() does not bounce.
+ * device's DMA mask. A failure is the caller's to report: userspace asks
+ * for ring sizes, and nothing it asks may warn.
  */
 static int lu_kho_alloc(struct pci_dev *pdev, struct lu_chunk *c)
 {
 	u64 mask = dma_get_mask(&pdev->dev);
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 
 	if (mask <= DMA_BIT_MASK(32))
 		gfp |= GFP_DMA32;
@@ -95,6 +96,35 @@ undo:
 	if (pfn > PHYS_PFN(offset))
 		free_pages_exact(phys_to_virt(offset), PFN_PHYS(pfn) - offset);
 	return -EINVAL;
+}
+
+/*
+ * The pages are RAM: mapped as RAM, for both directions, and only where the
+ * device reaches them directly, coherent and with no bounce buffer, as it
+ * must while the next kernel boots.
+ */
+static int lu_kho_map(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	struct device *dev = &pdev->dev;
+
+	c->dma = dma_map_page_attrs(dev, virt_to_page(c->vaddr), 0, c->size,
+				    DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dev, c->dma))
+		return -EIO;
+	if (dma_need_sync(dev, c->dma)) {
+		pci_warn(pdev, "live update chunk '%s' would need DMA syncs or bouncing\n",
+			 c->tag);
+		dma_unmap_page_attrs(dev, c->dma, c->size, DMA_BIDIRECTIONAL,
+				     DMA_ATTR_SKIP_CPU_SYNC);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void lu_kho_unmap(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	dma_unmap_page_attrs(&pdev->dev, c->dma, c->size, DMA_BIDIRECTIONAL,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /* Restored pages are order-0 pages with a reference each, as those of
@@ -162,6 +192,8 @@ static const struct lu_backend lu_kho_backend = {
 	.chunk_alloc		= lu_kho_alloc,
 	.chunk_claim		= lu_kho_claim,
 	.chunk_free		= lu_kho_free,
+	.chunk_map		= lu_kho_map,
+	.chunk_unmap		= lu_kho_unmap,
 	.chunk_preserve		= lu_kho_preserve,
 	.chunk_unpreserve	= lu_kho_unpreserve,
 	.out_begin		= lu_kho_out_begin,

@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
@@ -85,6 +86,23 @@ static int lu_region_alloc(struct pci_dev *pdev, struct lu_chunk *c)
 	return 0;
 }
 
+/*
+ * The region is not System RAM to this kernel (memmap= took it out, and a
+ * region that is was refused at load): a physical range like a device's
+ * memory, mapped for DMA as a resource.
+ */
+static int lu_region_dma_map(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	c->dma = dma_map_resource(&pdev->dev, c->phys, c->size,
+				  DMA_BIDIRECTIONAL, 0);
+	return dma_mapping_error(&pdev->dev, c->dma) ? -EIO : 0;
+}
+
+static void lu_region_dma_unmap(struct pci_dev *pdev, struct lu_chunk *c)
+{
+	dma_unmap_resource(&pdev->dev, c->dma, c->size, DMA_BIDIRECTIONAL, 0);
+}
+
 /* The header lives at the region start, for both directions. */
 static int lu_region_out_begin(void)
 {
@@ -109,6 +127,8 @@ static const struct lu_backend lu_region_backend = {
 	.chunk_alloc	= lu_region_alloc,
 	.chunk_claim	= lu_region_claim,
 	.chunk_free	= lu_region_free,
+	.chunk_map	= lu_region_dma_map,
+	.chunk_unmap	= lu_region_dma_unmap,
 	.out_begin	= lu_region_out_begin,
 	.in_done	= lu_region_in_done,
 };
