@@ -28,7 +28,9 @@
 # queue created or deleted and no shadow doorbell set again across the
 # updates that retrieve; resets where the scenario expects a probe.
 #
-# qemu: -device nvme,id=nvme0,serial=lunvme-pci0,addr=06.0
+# The controller sits behind a PCIe root port, as on a server.
+# qemu: -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=1c.0
+# qemu: -device nvme,id=nvme0,serial=lunvme-pci0,bus=rp1
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
 # qemu: -device e1000e,addr=03.0,romfile=
 # disk: d0 256M
@@ -44,11 +46,12 @@
 # append: tsc=unstable
 # boots: 2
 # timeout: 900
-# results: 124
+# results: 127
 
 . /lu/lib.sh
 
-NVME=0000:00:06.0
+NVME=0000:01:00.0
+PORT=0000:00:1c.0
 NIC=0000:00:03.0
 LUATTR=/sys/bus/pci/devices/$NVME/liveupdate
 LU=/sys/kernel/pci_liveupdate
@@ -176,6 +179,14 @@ update()
 	lu_kexec
 }
 
+# The root port's Bus Master Enable, before any driver enables it again.
+port_master()
+{
+	local cmd
+	cmd=$(od -An -tx2 -j4 -N2 /sys/bus/pci/devices/$PORT/config | tr -d ' ')
+	[ $((0x$cmd & 4)) -ne 0 ]
+}
+
 # After a cold probe the data is still there and the disk works.
 after_probe()
 {
@@ -261,6 +272,7 @@ $((UPDATES + 4)))
 		lu_fail "stage $STAGE" "no such stage"
 		exit 0
 	fi
+	lu_check "stage $STAGE: the root port kept bus mastering" port_master
 	lu_check "stage $STAGE: nvme loads" load_nvme || exit 1
 	lu_expect_dmesg "stage $STAGE: retrieved, no reset" \
 		"nvme nvme0: retrieved running controller: [0-9]+ I/O queues, no reset"
