@@ -143,7 +143,7 @@ static struct lu_chunk *lu_chunk_find(struct list_head *list, const char *tag)
 
 /**
  * pci_lu_alloc() - allocate memory a device may keep using across kexec
- * @pdev: device bound to a driver that can freeze it
+ * @pdev: the device, in its driver's probe() or later
  * @tag: unique name of the chunk for this device, < PCI_LU_TAG_LEN chars
  * @size: bytes; rounded up to whole pages
  * @dma: returns the bus address for the device
@@ -152,7 +152,8 @@ static struct lu_chunk *lu_chunk_find(struct list_head *list, const char *tag)
  * memmap region or KHO), so that a preserved device can DMA to it while the
  * next kernel boots, and retrieve() finds it again with pci_lu_restore().
  * Without a backend it falls back to dma_alloc_coherent() and the device
- * cannot be preserved.
+ * cannot be preserved; for a device bound to a driver without freeze(),
+ * it is dma_alloc_coherent() itself.
  *
  * Return: kernel address of the chunk, or NULL.
  */
@@ -164,8 +165,11 @@ void *pci_lu_alloc(struct pci_dev *pdev, const char *tag, size_t size,
 
 	mutex_lock(&lu.lock);
 	ldev = lu_dev_of(pdev);
-	if (WARN_ON_ONCE(!ldev))
-		goto out;
+	if (!ldev) {
+		/* Its driver cannot freeze it: ordinary memory will do. */
+		mutex_unlock(&lu.lock);
+		return dma_alloc_coherent(&pdev->dev, size, dma, GFP_KERNEL);
+	}
 	if (lu_chunk_find(&ldev->chunks, tag)) {
 		pci_err(pdev, "live update chunk '%s' allocated twice\n", tag);
 		goto out;
@@ -256,8 +260,11 @@ void pci_lu_free(struct pci_dev *pdev, size_t size, void *vaddr,
 
 	mutex_lock(&lu.lock);
 	ldev = lu_dev_of(pdev);
-	if (WARN_ON_ONCE(!ldev))
-		goto out;
+	if (!ldev) {
+		mutex_unlock(&lu.lock);
+		dma_free_coherent(&pdev->dev, size, vaddr, dma);
+		return;
+	}
 	list_for_each_entry(c, &ldev->chunks, node) {
 		if (c->vaddr != vaddr)
 			continue;
