@@ -131,6 +131,48 @@ lu_icmp_counters()
 			$col["OutEchoReps"] ", out errors " $col["OutErrors"] }' /proc/net/snmp
 }
 
+# The fio options of the NVMe scenarios: 4 KiB blocks with crc32c verify
+# headers, queue depth 16.
+LU_FIO="fio --ioengine=libaio --direct=1 --bs=4k --iodepth=16 --verify=crc32c"
+
+# lu_fio_run DESC ARGS...: one $LU_FIO job to completion, its errors in
+# the log.
+lu_fio_run()
+{
+	local desc=$1
+	shift
+	if $LU_FIO "$@" --output=/tmp/fio.log; then
+		lu_ok "$desc"
+	else
+		lu_log "$(tail -n 15 /tmp/fio.log)"
+		lu_fail "$desc" "fio failed"
+	fi
+}
+
+# lu_fio_prefix DESC BASE_MIB SIZE_MIB PATTERN ARGS...: a sequential job
+# (ARGS) that was writing PATTERN when the kexec started: what it wrote
+# must verify as a prefix of its range. A block that does not verify
+# followed by one that does is a write lost in the update.
+lu_fio_prefix()
+{
+	local desc=$1 base=$2 size=$3 pattern=$4 r
+	shift 4
+	$LU_FIO "$@" --verify_pattern="$pattern" --verify_only \
+		--continue_on_error=verify >/tmp/fio-vb.log 2>&1
+	r=$(grep -o 'offset [0-9]*,' /tmp/fio-vb.log | tr -d , |
+	    awk -v base=$((base << 20)) -v total=$((size << 8)) '
+		{ n++; b = ($2 - base) / 4096; if (n == 1 || b < first) first = b }
+		END { if (!n) first = total; print total - n, first }')
+	set -- $r
+	if [ "$1" -gt 0 ] && [ "$1" = "$2" ]; then
+		lu_ok "$desc"
+		lu_log "$desc: $1 blocks of 4 KiB written before the kexec"
+	else
+		lu_log "$(grep -m 3 verify: /tmp/fio-vb.log)"
+		lu_fail "$desc" "$1 blocks verify, the first that does not is block $2"
+	fi
+}
+
 # lu_bind DRIVER BDF...: give these devices to DRIVER. Our drivers take
 # only a device whose driver_override names them (include/linux/pci_lu.h);
 # if DRIVER is loaded already, the devices are probed at once.

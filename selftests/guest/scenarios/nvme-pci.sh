@@ -58,7 +58,7 @@ LU=/sys/kernel/pci_liveupdate
 FAULT=/sys/kernel/debug/pci_liveupdate/fault
 UPDATES=3
 B_MB=96			# fio B: from 64 MiB, some 12 s of writing at 8 MB/s
-FIO="fio --ioengine=libaio --direct=1 --bs=4k --iodepth=16 --verify=crc32c"
+FIO=$LU_FIO
 NS1=/dev/nvme0n1
 WHERE="stage $STAGE"
 [ "$BOOT" = 2 ] && WHERE="boot 2"
@@ -77,39 +77,19 @@ load_nvme()
 	modprobe nvme && test -b $NS1
 }
 
+# fio_run DESC ARGS...: lu_fio_run, DESC prefixed with the stage.
 fio_run()
 {
 	local desc=$1
 	shift
-	if $FIO "$@" --output=/tmp/fio.log; then
-		lu_ok "$WHERE: $desc"
-	else
-		lu_log "$(tail -n 15 /tmp/fio.log)"
-		lu_fail "$WHERE: $desc" "fio failed"
-	fi
+	lu_fio_run "$WHERE: $desc" "$@"
 }
 
-# What the previous stage's fio B wrote before the kexec verifies, with no
-# hole: a block that does not verify followed by one that does is a write
-# lost in the update.
+# What the previous stage's fio B wrote before the kexec verifies, no hole.
 verify_b()
 {
-	local r
-	$FIO $SET_B --verify_pattern="%o\"s$((STAGE - 1))\"" --verify_only \
-		--continue_on_error=verify >/tmp/fio-vb.log 2>&1
-	r=$(grep -o 'offset [0-9]*,' /tmp/fio-vb.log | tr -d , |
-	    awk -v base=$((64 << 20)) -v total=$((B_MB << 8)) '
-		{ n++; b = ($2 - base) / 4096; if (n == 1 || b < first) first = b }
-		END { if (!n) first = total; print total - n, first }')
-	set -- $r
-	if [ "$1" -gt 0 ] && [ "$1" = "$2" ]; then
-		lu_ok "stage $STAGE: fio B's writes before the kexec verify, no hole"
-		lu_log "stage $STAGE: set B: $1 blocks of 4 KiB written before the kexec"
-	else
-		lu_log "$(grep -m 3 verify: /tmp/fio-vb.log)"
-		lu_fail "stage $STAGE: fio B's writes before the kexec verify, no hole" \
-			"$1 blocks verify, the first that does not is block $2"
-	fi
+	lu_fio_prefix "stage $STAGE: fio B's writes before the kexec verify, no hole" \
+		64 $B_MB "%o\"s$((STAGE - 1))\"" $SET_B
 }
 
 check_cli()
