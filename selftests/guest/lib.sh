@@ -92,6 +92,21 @@ lu_expect_dmesg()
 	fi
 }
 
+# lu_expect_no_dmesg DESC PATTERN: ok if no kernel message matches the
+# extended regular expression; the first that do go to the log.
+lu_expect_no_dmesg()
+{
+	if dmesg | grep -v 'LUTEST: ' | grep -Eq -- "$2"; then
+		lu_log "$(dmesg | grep -v 'LUTEST: ' | grep -E -- "$2" | head)"
+		lu_fail "$1" "a kernel message matches /$2/"
+		return 1
+	fi
+	lu_ok "$1"
+}
+
+# What a block device logs when I/O failed or the driver had to step in.
+LU_IO_ERRORS='I/O error|Buffer I/O|timed out|resetting controller|abort'
+
 # lu_net_up IFACE ADDR/LEN HOST HOST_MAC: address, then link up, with two
 # settings for the burst after a live update. The pings sent during the
 # update wait in the RX ring and are answered at once when the interface

@@ -114,28 +114,11 @@ check_cli()
 	lu_check "stage $STAGE: smart-log" nvme smart-log /dev/nvme0
 }
 
-IO_ERRORS='I/O error|Buffer I/O|timed out|resetting controller|abort'
-
 no_io_errors()
 {
-	if dmesg | grep -v LUTEST | grep -Eq "$IO_ERRORS"; then
-		lu_log "$(dmesg | grep -v LUTEST | grep -E "$IO_ERRORS" | head)"
-		lu_fail "$WHERE: no I/O error" "see the log"
-	else
-		lu_ok "$WHERE: no I/O error"
-	fi
+	lu_expect_no_dmesg "$WHERE: no I/O error" "$LU_IO_ERRORS"
 }
 
-# lu_no_dmesg DESC PATTERN: ok if no kernel message matches.
-no_dmesg()
-{
-	if dmesg | grep -v LUTEST | grep -Eq -- "$2"; then
-		lu_log "$(dmesg | grep -v LUTEST | grep -E -- "$2" | head -n 3)"
-		lu_fail "$1" "a kernel message matches /$2/"
-	else
-		lu_ok "$1"
-	fi
-}
 
 preserve()
 {
@@ -171,7 +154,7 @@ port_master()
 after_probe()
 {
 	lu_expect_file "stage $STAGE: reads probed" $LUATTR probed
-	no_dmesg "stage $STAGE: not retrieved" "nvme nvme0: retrieved"
+	lu_expect_no_dmesg "stage $STAGE: not retrieved" "nvme nvme0: retrieved"
 	check_cli
 	fio_run "set A verifies" $SET_A --verify_only --verify_fatal=1
 	verify_b
@@ -258,7 +241,7 @@ $((UPDATES + 4)))
 		"nvme nvme0: retrieved running controller: [0-9]+ I/O queues, no reset"
 	lu_expect_dmesg "stage $STAGE: the PCI core timed it" \
 		"nvme $NVME: retrieved from live update generation $STAGE in [0-9]+ us"
-	no_dmesg "stage $STAGE: no cold probe" "$NVME: cold probe"
+	lu_expect_no_dmesg "stage $STAGE: no cold probe" "$NVME: cold probe"
 	lu_expect_file "stage $STAGE: reads retrieved" $LUATTR retrieved
 	lu_expect_file "stage $STAGE: the update finished by itself" $LU/state finished
 	check_cli
