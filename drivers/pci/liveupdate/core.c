@@ -51,6 +51,23 @@ const char *lu_state_name(void)
 }
 
 /**
+ * lu_dev_find() - the entry of a device, if the core knows it
+ * @name: PCI name, "dddd:bb:dd.f"
+ *
+ * Context: lu.lock held.
+ * Return: the entry or NULL.
+ */
+struct lu_dev *lu_dev_find(const char *name)
+{
+	struct lu_dev *ldev;
+
+	list_for_each_entry(ldev, &lu.devs, node)
+		if (!strcmp(ldev->name, name))
+			return ldev;
+	return NULL;
+}
+
+/**
  * lu_dev_get() - find or create the entry of a device
  * @name: PCI name, "dddd:bb:dd.f"
  *
@@ -59,12 +76,10 @@ const char *lu_state_name(void)
  */
 struct lu_dev *lu_dev_get(const char *name)
 {
-	struct lu_dev *ldev;
+	struct lu_dev *ldev = lu_dev_find(name);
 
-	list_for_each_entry(ldev, &lu.devs, node)
-		if (!strcmp(ldev->name, name))
-			return ldev;
-
+	if (ldev)
+		return ldev;
 	ldev = kzalloc_obj(*ldev);
 	if (!ldev)
 		return NULL;
@@ -215,34 +230,25 @@ int lu_preserve(const char *bdf, bool preserve)
 {
 	struct lu_dev *ldev;
 	struct lu_chunk *c;
-	int ret = -ENODEV;
+	int ret = 0;
 
 	mutex_lock(&lu.lock);
-	if (lu.reboot != LU_RUNNING) {
+	ldev = lu_dev_find(bdf);
+	if (lu.reboot != LU_RUNNING)
 		ret = -EBUSY;
-		goto out;
-	}
-	list_for_each_entry(ldev, &lu.devs, node) {
-		if (!ldev->pdev || !ldev->can_freeze || strcmp(ldev->name, bdf))
-			continue;
-		ret = 0;
-		if (!preserve)
-			break;
-		if (!lu.backend) {
-			ret = -ENXIO;
-			break;
-		}
+	else if (!ldev || !ldev->pdev || !ldev->can_freeze)
+		ret = -ENODEV;
+	else if (preserve && !lu.backend)
+		ret = -ENXIO;
+	else if (preserve)
 		list_for_each_entry(c, &ldev->chunks, node)
 			if (!c->in_region)
 				ret = -EOPNOTSUPP;
-		break;
-	}
 	if (!ret && ldev->preserved != preserve) {
 		ldev->preserved = preserve;
 		pci_info(ldev->pdev, "%s for live update\n",
 			 preserve ? "preserved" : "no longer preserved");
 	}
-out:
 	mutex_unlock(&lu.lock);
 	return ret;
 }

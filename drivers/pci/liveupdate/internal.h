@@ -166,6 +166,7 @@ struct lu_state {
 extern struct lu_state lu;
 
 /* core.c */
+struct lu_dev *lu_dev_find(const char *name);
 struct lu_dev *lu_dev_get(const char *name);
 struct lu_dev *lu_dev_of(struct pci_dev *pdev);
 struct pci_dev *lu_dev_pci(struct lu_dev *ldev);

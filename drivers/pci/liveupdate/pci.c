@@ -101,17 +101,6 @@ static struct lu_paths pci_lu_paths(struct pci_driver *drv)
 	};
 }
 
-/* Context: lu.lock held. */
-static struct lu_dev *pci_lu_find(struct pci_dev *pdev)
-{
-	struct lu_dev *ldev;
-
-	list_for_each_entry(ldev, &lu.devs, node)
-		if (!strcmp(ldev->name, pci_name(pdev)))
-			return ldev;
-	return NULL;
-}
-
 /*
  * Finish the incoming update once no preserved device waits any more: its
  * records and the memory of devices that are gone are freed, nothing is
@@ -151,7 +140,7 @@ int pci_liveupdate_probe(struct pci_dev *pdev, struct pci_driver *drv,
 	int ret;
 
 	mutex_lock(&lu.lock);
-	incoming = pci_lu_find(pdev);
+	incoming = lu_dev_find(pci_name(pdev));
 	mutex_unlock(&lu.lock);
 	if (!incoming && !drv->freeze)
 		return drv->probe(pdev, id);
@@ -247,7 +236,7 @@ static ssize_t liveupdate_show(struct device *dev,
 	ssize_t ret;
 
 	mutex_lock(&lu.lock);
-	ldev = pci_lu_find(pdev);
+	ldev = lu_dev_find(pci_name(pdev));
 	if (ldev && ldev->preserved)
 		state = "preserved";
 	else if (ldev)
