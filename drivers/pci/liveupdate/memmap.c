@@ -133,6 +133,40 @@ static const struct lu_backend lu_region_backend = {
 	.in_done	= lu_region_in_done,
 };
 
+/*
+ * Called for each memory resource over the range, outermost first, in
+ * address order: a piece other than reserved memory, or a gap before the
+ * piece (a hole), stops the walk.
+ */
+static int lu_region_reserved_piece(struct resource *res, void *arg)
+{
+	u64 *next = arg;
+
+	if (res->desc != IORES_DESC_RESERVED || res->start > *next)
+		return 1;
+	*next = res->end + 1;
+	return 0;
+}
+
+/*
+ * True when [base, base + size) is reserved memory throughout (memmap= or
+ * the firmware map reserved it) and nothing claims a part of it: not a PCI
+ * window or a device's BAR, not ECAM (reserved by the firmware, but under
+ * a "PCI MMCONFIG" resource), not ACPI tables, not a hole. memremap()
+ * would map any of them write-back as readily as RAM, and the handover
+ * would be written to a device or to nowhere.
+ */
+static bool lu_region_reserved(phys_addr_t base, size_t size)
+{
+	u64 next = base;
+
+	if (walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_MEM, base,
+				base + size - 1, &next,
+				lu_region_reserved_piece))
+		return false;
+	return next >= base + size;
+}
+
 /**
  * lu_region_map() - use the reserved region as the handover backend
  * @base: physical start, page aligned
@@ -157,6 +191,11 @@ int lu_region_map(phys_addr_t base, size_t size)
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
 		pr_err("region %zu bytes at %pa is System RAM in use, not reserved: boot with memmap=%zuM$%pa\n",
+		       size, &base, size >> 20, &base);
+		return -EINVAL;
+	}
+	if (!lu_region_reserved(base, size)) {
+		pr_err("region %zu bytes at %pa is not reserved memory (MMIO, a hole or a mix): boot with memmap=%zuM$%pa over RAM\n",
 		       size, &base, size >> 20, &base);
 		return -EINVAL;
 	}

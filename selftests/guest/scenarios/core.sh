@@ -34,7 +34,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 130
+# results: 134
 
 . /lu/lib.sh
 
@@ -152,6 +152,26 @@ safe_default()
 	lu_check "stage 0: lu_bind binds a loaded driver" lu_bind pci_lu_test $A $B
 }
 
+# region= over memory that memmap= did not reserve: refused with a log line.
+refuse_region()
+{
+	local what=$1 addr=$2
+
+	if [ -z "${addr#0x}" ]; then
+		lu_fail "stage $STAGE: a region over $what is refused" "no address found"
+		return
+	fi
+	addr=$(printf '0x%x' $((addr)))
+	if load_core region="4M\$$addr" 2>/dev/null; then
+		lu_fail "stage $STAGE: a region over $what is refused" "loaded"
+		unload_all
+	else
+		lu_ok "stage $STAGE: a region over $what is refused"
+	fi
+	lu_expect_dmesg "stage $STAGE: ... with a log line ($what)" \
+		"region 4194304 bytes at 0x0*${addr#0x} is not reserved memory"
+}
+
 # Without a backend: devices work, nothing can be preserved.
 no_backend()
 {
@@ -164,6 +184,12 @@ no_backend()
 	fi
 	lu_expect_dmesg "stage $STAGE: ... with a log line" \
 		"region 67108864 bytes at 0x0*10000000 is System RAM in use, not reserved"
+	refuse_region "a device's BAR" \
+		$(awk 'NR == 1 { print $1 }' /sys/bus/pci/devices/$A/resource)
+	# ECAM: reserved in the firmware map, but config space lies there.
+	refuse_region "ECAM, reserved by the firmware" \
+		0x$(sed -n 's/^ *\([0-9a-f]*\)-.*PCI \(MMCONFIG\|ECAM\).*/\1/p' \
+			/proc/iomem | head -1)
 	load_core
 	lu_expect_dmesg "stage $STAGE: no region is reported" \
 		"no handover region configured"
