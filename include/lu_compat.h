@@ -12,6 +12,19 @@
 
 #include <linux/version.h>
 
+/*
+ * Only the kernels this project builds and tests on. Another release may
+ * differ in an API below without a compile error (a callback's argument
+ * list, an ops member a newer nvme-core needs set), so it is refused here
+ * rather than built into a driver that misbehaves.
+ */
+#if (KERNEL_VERSION(6, 12, 0) > LINUX_VERSION_CODE || \
+	KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE) && \
+	(KERNEL_VERSION(7, 3, 0) > LINUX_VERSION_CODE || \
+	KERNEL_VERSION(7, 4, 0) <= LINUX_VERSION_CODE)
+#error "built and tested for Linux 6.12 and 7.3 only: see lu_compat.h"
+#endif
+
 #define LU_KERNEL_BEFORE_7	(KERNEL_VERSION(7, 0, 0) > LINUX_VERSION_CODE)
 
 #if LU_KERNEL_BEFORE_7
