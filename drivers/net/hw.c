@@ -197,9 +197,7 @@ void lunic_hw_tx_ring_program(struct lunic_adapter *ad)
 /* TCTL and RCTL as the driver runs them; RCTL also from the rx mode. */
 void lunic_hw_enable_dma(struct lunic_adapter *ad)
 {
-	lunic_wr(ad, LUNIC_TCTL, LUNIC_TCTL_EN | LUNIC_TCTL_PSP |
-		 FIELD_PREP(LUNIC_TCTL_CT, 0x0f) |
-		 FIELD_PREP(LUNIC_TCTL_COLD, 0x3f) | LUNIC_TCTL_RTLC);
+	lunic_wr(ad, LUNIC_TCTL, LUNIC_TCTL_RUN);
 	lunic_hw_update_rx_mode(ad);
 }
 
@@ -318,7 +316,7 @@ static u32 lunic_mta_hash(const u8 *addr)
 
 u32 lunic_hw_rx_mode(struct net_device *netdev)
 {
-	u32 rctl = LUNIC_RCTL_EN | LUNIC_RCTL_BAM | LUNIC_RCTL_SECRC;
+	u32 rctl = LUNIC_RCTL_ALWAYS;
 
 	if (netdev->mtu > ETH_DATA_LEN)
 		rctl |= LUNIC_RCTL_LPE;

@@ -8,6 +8,7 @@
 #ifndef _LUNIC_HW_H
 #define _LUNIC_HW_H
 
+#include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/types.h>
@@ -98,6 +99,14 @@
 #define  LUNIC_RCTL_VFE		BIT(18)
 #define  LUNIC_RCTL_BSEX	BIT(25)
 #define  LUNIC_RCTL_SECRC	BIT(26)
+/*
+ * RCTL as lunic runs it: always these, plus LPE, UPE or MPE from the MTU and
+ * the rx mode. Everything else clear: 2 KiB legacy buffers (BSIZE 0, BSEX
+ * and DTYP clear, the layout the receive ring assumes), no loopback.
+ */
+#define LUNIC_RCTL_ALWAYS	(LUNIC_RCTL_EN | LUNIC_RCTL_BAM | LUNIC_RCTL_SECRC)
+#define LUNIC_RCTL_MODE		(LUNIC_RCTL_LPE | LUNIC_RCTL_UPE | LUNIC_RCTL_MPE)
+
 #define LUNIC_RDBAL		0x2800
 #define LUNIC_RDBAH		0x2804
 #define LUNIC_RDLEN		0x2808
@@ -114,6 +123,7 @@
 #define  LUNIC_RXCSUM_TUOFL	BIT(9)
 #define  LUNIC_RXCSUM_PCSD	BIT(13)
 #define LUNIC_RFCTL		0x5008
+#define  LUNIC_RFCTL_EXTEN	BIT(15)
 #define  LUNIC_RFCTL_ISCSI_DIS	BIT(0)
 #define  LUNIC_RFCTL_NFSW_DIS	BIT(6)
 #define  LUNIC_RFCTL_NFSR_DIS	BIT(7)
@@ -136,6 +146,11 @@
 #define  LUNIC_TCTL_CT		GENMASK(11, 4)
 #define  LUNIC_TCTL_COLD	GENMASK(21, 12)
 #define  LUNIC_TCTL_RTLC	BIT(24)
+/* The transmitter as lunic runs it: padding, collision values of full duplex. */
+#define LUNIC_TCTL_RUN		(LUNIC_TCTL_EN | LUNIC_TCTL_PSP | \
+				 FIELD_PREP(LUNIC_TCTL_CT, 0x0f) | \
+				 FIELD_PREP(LUNIC_TCTL_COLD, 0x3f) | \
+				 LUNIC_TCTL_RTLC)
 #define LUNIC_TIPG		0x0410
 #define LUNIC_TDBAL		0x3800
 #define LUNIC_TDBAH		0x3804

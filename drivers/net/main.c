@@ -135,6 +135,9 @@ enum lunic_record_fault {
 	LUNIC_RF_RCTL,
 	LUNIC_RF_RX_RING_DMA,
 	LUNIC_RF_RX_BUFS_DMA,
+	LUNIC_RF_TCTL,
+	LUNIC_RF_RX_LAYOUT,
+	LUNIC_RF_RFCTL_EXTEN,
 };
 
 const char * const lunic_record_faults[] = {
@@ -148,6 +151,9 @@ const char * const lunic_record_faults[] = {
 	[LUNIC_RF_RCTL]		= "rctl",
 	[LUNIC_RF_RX_RING_DMA]	= "rx_ring_dma",
 	[LUNIC_RF_RX_BUFS_DMA]	= "rx_bufs_dma",
+	[LUNIC_RF_TCTL]		= "tctl",
+	[LUNIC_RF_RX_LAYOUT]	= "rx_layout",
+	[LUNIC_RF_RFCTL_EXTEN]	= "rfctl_exten",
 };
 
 const unsigned int lunic_nr_record_faults = ARRAY_SIZE(lunic_record_faults);
@@ -176,14 +182,30 @@ static void lunic_record_damage(struct lunic_adapter *ad,
 	case LUNIC_RF_FLAGS:
 		rec->flags |= BIT(7);
 		break;
-	case LUNIC_RF_RCTL:
-		rec->rctl ^= LUNIC_RCTL_EN;
+	case LUNIC_RF_RCTL:	/* still lunic's setup, not the NIC's */
+		rec->rctl ^= LUNIC_RCTL_MPE;
 		break;
 	case LUNIC_RF_RX_RING_DMA:
 		rec->rx_ring_dma += PAGE_SIZE;
 		break;
 	case LUNIC_RF_RX_BUFS_DMA:
 		rec->rx_bufs_dma += PAGE_SIZE;
+		break;
+	case LUNIC_RF_TCTL:
+		rec->tctl &= ~LUNIC_TCTL_PSP;
+		break;
+	/*
+	 * The last two program the NIC as a hostile previous kernel could,
+	 * the record agreeing with it: 16 KiB receive buffers, extended
+	 * descriptors. Only the layout checks can refuse them.
+	 */
+	case LUNIC_RF_RX_LAYOUT:
+		rec->rctl |= LUNIC_RCTL_BSEX | FIELD_PREP(LUNIC_RCTL_BSIZE, 1);
+		lunic_wr(ad, LUNIC_RCTL, rec->rctl);
+		break;
+	case LUNIC_RF_RFCTL_EXTEN:
+		lunic_wr(ad, LUNIC_RFCTL,
+			 lunic_rd(ad, LUNIC_RFCTL) | LUNIC_RFCTL_EXTEN);
 		break;
 	}
 }
@@ -283,6 +305,11 @@ static const char *lunic_record_bad(const struct lunic_record *rec,
 		return "MTU out of range";
 	if (rec->flags & ~LUNIC_REC_RX_MIDFRAME || rec->reserved)
 		return "unknown flags or reserved field set";
+	/* The receive ring is 2 KiB legacy buffers: no other RCTL layout. */
+	if ((rec->rctl & ~LUNIC_RCTL_MODE) != LUNIC_RCTL_ALWAYS)
+		return "RCTL is not lunic's receive setup";
+	if (rec->tctl != LUNIC_TCTL_RUN)
+		return "TCTL is not lunic's transmit setup";
 	return NULL;
 }
 
@@ -300,8 +327,8 @@ static int lunic_regs_check(struct lunic_adapter *ad,
 	const struct lunic_reg_check checks[] = {
 		{ "STATUS.LU", LUNIC_STATUS, LUNIC_STATUS_LU, LUNIC_STATUS_LU },
 		{ "RCTL", LUNIC_RCTL, ~0U, rec->rctl },
-		{ "RCTL.EN", LUNIC_RCTL, LUNIC_RCTL_EN, LUNIC_RCTL_EN },
-		{ "TCTL.EN", LUNIC_TCTL, LUNIC_TCTL_EN, LUNIC_TCTL_EN },
+		{ "TCTL", LUNIC_TCTL, ~0U, rec->tctl },
+		{ "RFCTL.EXTEN", LUNIC_RFCTL, LUNIC_RFCTL_EXTEN, 0 },
 		{ "RDBAL", LUNIC_RDBAL, ~0U, lower_32_bits(rec->rx_ring_dma) },
 		{ "RDBAH", LUNIC_RDBAH, ~0U, upper_32_bits(rec->rx_ring_dma) },
 		{ "RDLEN", LUNIC_RDLEN, ~0U, rec->rx_count * 16 },
