@@ -183,6 +183,26 @@ out_put:
 }
 
 /**
+ * lunvme_doorbells_fit() - do the doorbells of queues 0..@nr_queues-1 lie in BAR0
+ * @pdev: the controller
+ * @stride: doorbell stride in 32-bit words (1 << CAP.DSTRD)
+ * @nr_queues: admin queue included
+ *
+ * CAP.DSTRD may space doorbells up to 128 KiB apart while BAR0 is as small
+ * as the controller likes: a queue whose doorbells lie past its end would
+ * be rung out of bounds.
+ *
+ * Return: true if all of them lie inside BAR0.
+ */
+bool lunvme_doorbells_fit(struct pci_dev *pdev, u32 stride,
+			  unsigned int nr_queues)
+{
+	u64 end = NVME_REG_DBS + (2ULL * nr_queues - 1) * stride * 4 + 4;
+
+	return nr_queues && end <= pci_resource_len(pdev, 0);
+}
+
+/**
  * lunvme_read_cap() - controller capabilities the queues depend on
  * @dev: controller
  *

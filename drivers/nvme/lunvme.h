@@ -113,6 +113,8 @@ static inline struct lunvme_dev *to_lunvme(struct nvme_ctrl *ctrl)
 
 /* ctrl.c */
 struct lunvme_dev *lunvme_alloc(struct pci_dev *pdev);
+bool lunvme_doorbells_fit(struct pci_dev *pdev, u32 stride,
+			  unsigned int nr_queues);
 void lunvme_read_cap(struct lunvme_dev *dev);
 int lunvme_start_admin(struct lunvme_dev *dev);
 int lunvme_start_io(struct lunvme_dev *dev);
@@ -124,6 +126,7 @@ void lunvme_teardown(struct lunvme_dev *dev);
 /* queue.c */
 int lunvme_queue_alloc(struct lunvme_dev *dev, u16 qid, u16 depth);
 int lunvme_queue_restore(struct lunvme_dev *dev, u16 qid, u16 depth);
+bool lunvme_cq_agrees(struct lunvme_queue *q);
 void lunvme_queue_reset(struct lunvme_queue *q);
 void lunvme_queues_free(struct lunvme_dev *dev);
 int lunvme_admin_queue_program(struct lunvme_dev *dev);

@@ -35,6 +35,8 @@ static int lunvme_create_io_queues(struct lunvme_dev *dev)
 	ret = nvme_set_queue_count(&dev->ctrl, &nr);
 	if (ret)
 		return ret;
+	while (nr && !lunvme_doorbells_fit(dev->pdev, dev->db_stride, nr + 1))
+		nr--;
 	for (qid = 1; qid <= nr; qid++) {
 		ret = lunvme_io_queue_create(dev, qid);
 		if (ret)
@@ -57,6 +59,11 @@ int lunvme_cold_start(struct lunvme_dev *dev)
 	int ret;
 
 	lunvme_read_cap(dev);
+	if (!lunvme_doorbells_fit(dev->pdev, dev->db_stride, 1)) {
+		dev_err(&dev->pdev->dev, "admin doorbells beyond BAR0 (CAP.DSTRD %llu)\n",
+			NVME_CAP_STRIDE(dev->ctrl.cap));
+		return -ENODEV;
+	}
 	dev->io_depth = min_t(u32, NVME_CAP_MQES(dev->ctrl.cap) + 1,
 			      LUNVME_IO_DEPTH);
 	ret = nvme_disable_ctrl(&dev->ctrl, false);

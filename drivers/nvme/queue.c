@@ -236,6 +236,9 @@ static void lunvme_write_sq_db(struct lunvme_queue *q)
  * @q: queue
  * @cmd: command
  * @ring: write the doorbell now; else a later push or lunvme_sq_ring() does
+ *
+ * Never full: every queue has more entries than its tag set has tags (a
+ * retrieved admin queue too, see lunvme_record_bad()).
  */
 void lunvme_sq_push(struct lunvme_queue *q, struct nvme_command *cmd,
 		    bool ring)
@@ -313,6 +316,23 @@ static bool lunvme_cqe_pending(struct lunvme_queue *q)
 	u16 status = le16_to_cpu(READ_ONCE(q->cqes[q->cq_head].status));
 
 	return (status & 1) == q->cq_phase;
+}
+
+/*
+ * The completion queue's memory must agree with the head and phase the
+ * record gives it: the entry before the head was consumed in the phase it
+ * was written in, and on a drained I/O queue the entry at the head is not
+ * new. (The admin queue may have an AER completed during the update.)
+ * Zeroed memory of a queue that never completed anything agrees too.
+ */
+bool lunvme_cq_agrees(struct lunvme_queue *q)
+{
+	u16 prev = q->cq_head ? q->cq_head - 1 : q->depth - 1;
+	u8 prev_phase = q->cq_head ? q->cq_phase : !q->cq_phase;
+
+	if ((le16_to_cpu(READ_ONCE(q->cqes[prev].status)) & 1) != prev_phase)
+		return false;
+	return !q->qid || !lunvme_cqe_pending(q);
 }
 
 /* Context: q->cq_lock held. */

@@ -115,6 +115,9 @@ static const char *lunvme_record_bad(const struct lunvme_record *rec,
 	if (rec->q[0].depth != (rec->aqa & 0xfff) + 1 ||
 	    rec->q[0].depth != ((rec->aqa >> 16) & 0xfff) + 1)
 		return "admin queue depth differs from AQA";
+	/* Fewer entries than admin tags would overrun the submission queue. */
+	if (rec->q[0].depth != NVME_AQ_DEPTH)
+		return "admin queue depth is not the admin tag set's";
 	for (qid = 0; qid < rec->nr_queues; qid++) {
 		why = lunvme_rec_queue_bad(rec, qid, qid ? io_max : NVME_AQ_DEPTH);
 		if (why)
@@ -193,6 +196,11 @@ int lunvme_record_check(struct lunvme_dev *dev, const void *data, size_t len)
 
 	if (why)
 		return lunvme_refuse(dev, -EINVAL, "record refused: %s", why);
+	if (!lunvme_doorbells_fit(dev->pdev, 1 << NVME_CAP_STRIDE(rec->cap),
+				  rec->nr_queues))
+		return lunvme_refuse(dev, -EINVAL,
+				     "record refused: doorbells of %u queues at CAP.DSTRD %llu lie beyond BAR0",
+				     rec->nr_queues, NVME_CAP_STRIDE(rec->cap));
 	if (readl(dev->bar + NVME_REG_CSTS) == ~0U)
 		return lunvme_refuse(dev, -ENODEV,
 				     "controller reads all-ones: gone or not responding");
@@ -228,6 +236,10 @@ int lunvme_record_adopt(struct lunvme_dev *dev, const void *data)
 		q->cq_head = r->cq_head;
 		q->cq_phase = r->cq_phase;
 		q->cq_vector = r->cq_vector;
+		if (!lunvme_cq_agrees(q))
+			return lunvme_refuse(dev, -EINVAL,
+					     "record refused: completion queue %u head %u phase %u disagree with its entries",
+					     qid, q->cq_head, q->cq_phase);
 		q->live = true;
 	}
 	if (dev->queues[0].sq_dma != rec->asq ||
@@ -291,6 +303,11 @@ enum lunvme_record_fault {
 	LUNVME_RF_CC,
 	LUNVME_RF_SERIAL,
 	LUNVME_RF_AQA,
+	LUNVME_RF_AQ_DEPTH,
+	LUNVME_RF_CQ_HEAD,
+	LUNVME_RF_CQ_VECTOR,
+	LUNVME_RF_NR_VECS,
+	LUNVME_RF_DSTRD,
 };
 
 const char * const lunvme_record_faults[] = {
@@ -306,6 +323,11 @@ const char * const lunvme_record_faults[] = {
 	[LUNVME_RF_CC]		= "cc",
 	[LUNVME_RF_SERIAL]	= "serial",
 	[LUNVME_RF_AQA]		= "aqa",
+	[LUNVME_RF_AQ_DEPTH]	= "aq_depth",
+	[LUNVME_RF_CQ_HEAD]	= "cq_head",
+	[LUNVME_RF_CQ_VECTOR]	= "cq_vector",
+	[LUNVME_RF_NR_VECS]	= "nr_vecs",
+	[LUNVME_RF_DSTRD]	= "dstrd",
 };
 
 const unsigned int lunvme_nr_record_faults = ARRAY_SIZE(lunvme_record_faults);
@@ -348,6 +370,22 @@ static void lunvme_record_damage(struct lunvme_dev *dev,
 		break;
 	case LUNVME_RF_AQA:
 		rec->aqa = (rec->aqa & ~0xfffU) | ((rec->aqa & 0xfff) - 1);
+		break;
+	case LUNVME_RF_AQ_DEPTH:	/* AQA agrees: only the depth is wrong */
+		rec->q[0].depth = 2;
+		rec->aqa = (1 << 16) | 1;
+		break;
+	case LUNVME_RF_CQ_HEAD:
+		rec->q[1].cq_head = (rec->q[1].cq_head + 1) % rec->q[1].depth;
+		break;
+	case LUNVME_RF_CQ_VECTOR:
+		rec->q[1].cq_vector = rec->nr_vecs;
+		break;
+	case LUNVME_RF_NR_VECS:
+		rec->nr_vecs = LUNVME_MAX_IO_QUEUES + 2;
+		break;
+	case LUNVME_RF_DSTRD:
+		rec->cap |= 0xfULL << 32;
 		break;
 	}
 }
