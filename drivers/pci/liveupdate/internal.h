@@ -219,6 +219,7 @@ const char *lu_rec_mismatch(const struct pci_lu_rec *rec,
 
 /* sysfs.c */
 int lu_sysfs_init(const struct attribute_group *extra);
+void lu_sysfs_remove_attrs(void);
 void lu_sysfs_exit(void);
 int lu_sysfs_add_dev(struct lu_dev *ldev);
 

@@ -157,6 +157,7 @@ static int __init pci_lu_init(void)
 out_fault:
 	lu_fault_exit();
 out_region:
+	lu_sysfs_remove_attrs();
 	mutex_lock(&lu.lock);
 	lu_finish_locked("module init failed");
 	mutex_unlock(&lu.lock);
@@ -172,6 +173,8 @@ static void __exit pci_lu_exit(void)
 {
 	lu_reboot_exit();
 	lu_fault_exit();
+	/* No sysfs reader or writer may run into what is freed below. */
+	lu_sysfs_remove_attrs();
 	mutex_lock(&lu.lock);
 	lu_finish_locked("module unload");
 	mutex_unlock(&lu.lock);

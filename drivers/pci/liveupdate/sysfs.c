@@ -21,6 +21,7 @@
 
 static struct kobject *lu_kobj;
 static struct kset *lu_devs_kset;
+static const struct attribute_group *lu_extra_group;
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -204,6 +205,7 @@ int lu_sysfs_init(const struct attribute_group *extra)
 		ret = sysfs_create_group(lu_kobj, extra);
 	if (ret)
 		goto out_put;
+	lu_extra_group = extra;
 	lu_devs_kset = kset_create_and_add("devices", NULL, lu_kobj);
 	if (!lu_devs_kset) {
 		ret = -ENOMEM;
@@ -214,6 +216,22 @@ int lu_sysfs_init(const struct attribute_group *extra)
 out_put:
 	kobject_put(lu_kobj);
 	return ret;
+}
+
+/**
+ * lu_sysfs_remove_attrs() - take away the top-level attributes
+ *
+ * Returns once no show() or store() of them runs (kernfs drains them): a
+ * module unload calls it before freeing what they read (the device list,
+ * the region bitmap). Device entries are kobjects with their own
+ * references and go with each device.
+ */
+void lu_sysfs_remove_attrs(void)
+{
+	if (lu_extra_group)
+		sysfs_remove_group(lu_kobj, lu_extra_group);
+	lu_extra_group = NULL;
+	sysfs_remove_group(lu_kobj, &lu_group);
 }
 
 void lu_sysfs_exit(void)
