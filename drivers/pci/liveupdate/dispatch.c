@@ -16,7 +16,10 @@
 #include "internal.h"
 #include "module.h"
 
-/* Registered pci_lu_drivers; the last one to go finishes the update. */
+/*
+ * Registered pci_lu_drivers. The last one to go finishes the update unless
+ * a record still waits for a driver that has not loaded yet.
+ */
 static unsigned int lu_nr_drivers;
 
 static struct pci_lu_driver *to_lu_driver(struct pci_dev *pdev)
@@ -161,8 +164,11 @@ EXPORT_SYMBOL_GPL(__pci_lu_register_driver);
  * @drv: the driver
  *
  * Records left for this driver are dropped. When the last pci_lu_driver goes
- * away before userspace wrote finish, the incoming update is finished here so
- * that its memory does not stay reserved forever.
+ * away before userspace wrote finish and no record waits for another driver,
+ * the incoming update is finished here, so that the memory of the devices it
+ * retrieved does not stay reserved forever. A record of a driver that has not
+ * loaded yet (lunvme after lunic came and went) is kept for it: only finish,
+ * written or at unload, drops it.
  */
 void pci_lu_unregister_driver(struct pci_lu_driver *drv)
 {
@@ -181,8 +187,17 @@ void pci_lu_unregister_driver(struct pci_lu_driver *drv)
 			   drv->driver.name);
 		lu_release_stale(ldev, "driver unregistered");
 	}
-	if (!--lu_nr_drivers)
-		lu_finish_locked("last live-update driver unregistered");
+	if (!--lu_nr_drivers) {
+		unsigned int waiting = 0;
+
+		list_for_each_entry(ldev, &lu.devs, node)
+			waiting += ldev->status == LU_DEV_INCOMING;
+		if (waiting)
+			pr_info("last live-update driver unregistered; %u record(s) still wait for their driver, write finish to drop them\n",
+				waiting);
+		else
+			lu_finish_locked("last live-update driver unregistered");
+	}
 	mutex_unlock(&lu.lock);
 }
 EXPORT_SYMBOL_GPL(pci_lu_unregister_driver);

@@ -39,8 +39,10 @@ GUEST=10.98.0.2
 LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 
-NVME_FAULTS="nr_queues depth depths sq_tail cq_phase irq_type aer dbbuf cc serial aqa"
-NIC_FAULTS="mac mac_invalid rx_count rdt mtu flags rctl rx_ring_dma rx_bufs_dma"
+NVME_FAULTS="nr_queues depth depths sq_tail cq_phase irq_type aer dbbuf cc serial aqa
+	aq_depth cq_head cq_vector nr_vecs dstrd"
+NIC_FAULTS="mac mac_invalid rx_count rdt mtu flags rctl rx_ring_dma rx_bufs_dma
+	tctl rx_layout rfctl_exten"
 CORE_FAULTS="record-version record-driver record-bdf record-sizes chunk-offset chunk-tag chunk-dma record-ids chunk-size"
 
 # nth N WORDS...: the Nth word (from 1), empty past the end.
@@ -67,8 +69,15 @@ load()
 {
 	modprobe nvme-core &&
 		lu_bind lunvme $NVME && lu_bind lunic $NIC && lu_bind pci_lu_test $A &&
-		insmod /lu/modules/pci_lu.ko region="$REGION" &&
-		insmod /lu/modules/lunvme.ko &&
+		insmod /lu/modules/pci_lu.ko region="$REGION" || return 1
+	# Last stage: lunvme comes and goes before the others load. As the
+	# last driver to unregister it must not drop their records.
+	if [ "$STAGE" -eq "$(last_stage)" ]; then
+		insmod /lu/modules/lunvme.ko && rmmod lunvme || return 1
+		lu_expect_dmesg "stage $STAGE: last driver gone, 2 records kept" \
+			"last live-update driver unregistered; 2 record\(s\) still wait"
+	fi
+	insmod /lu/modules/lunvme.ko &&
 		insmod /lu/modules/lunic.ko &&
 		insmod /lu/modules/pci_lu_test.ko
 }
@@ -88,6 +97,11 @@ nvme_reason()
 	cc)		echo "CC is 0x[0-9a-f]+, record says 0x[0-9a-f]+: controller was reset" ;;
 	serial)		echo "serial '.*', record says '.*': not the controller that was frozen" ;;
 	aqa)		echo "record refused: admin queue depth differs from AQA" ;;
+	aq_depth)	echo "record refused: admin queue depth is not the admin tag set's" ;;
+	cq_head)	echo "record refused: completion queue 1 head [0-9]+ phase [01] disagree with its entries" ;;
+	cq_vector)	echo "record refused: queue vector beyond the vectors recorded" ;;
+	nr_vecs)	echo "record refused: more MSI-X vectors than queues" ;;
+	dstrd)		echo "record refused: doorbells of [0-9]+ queues at CAP.DSTRD 15 lie beyond BAR0" ;;
 	esac
 }
 
@@ -103,6 +117,9 @@ nic_reason()
 	rctl)		echo "RCTL is 0x[0-9a-f]+, record says 0x[0-9a-f]+: device was reset" ;;
 	rx_ring_dma)	echo "RDBAL is 0x[0-9a-f]+, record says 0x[0-9a-f]+: device was reset" ;;
 	rx_bufs_dma)	echo "preserved memory is not where the record says" ;;
+	tctl)		echo "record refused: TCTL is not lunic's transmit setup" ;;
+	rx_layout)	echo "record refused: RCTL is not lunic's receive setup" ;;
+	rfctl_exten)	echo "RFCTL.EXTEN is 0x8000, record says 0: device was reset" ;;
 	esac
 }
 
