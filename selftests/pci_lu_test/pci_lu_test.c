@@ -23,9 +23,10 @@
  *             logs it and calls probe;
  *   shutdown  reboot, or fallback of a failed freeze: stop bus mastering.
  *
- * Test hooks, not part of the pattern: fail_freeze= and fail_retrieve=
- * make one device's freeze() or retrieve() fail (lu_test_fault()), so the
- * selftests see the core fall back to shutdown() and probe();
+ * Test hooks, not part of the pattern: fail_freeze=, fail_retrieve= and
+ * fail_probe= make one device's freeze(), retrieve() or probe() fail
+ * (lu_test_fault()), so the selftests see the core fall back to
+ * shutdown() and probe(), and clean up after both bind paths failed;
  * spare_chunk=, slow_retrieve= and ballast_kib= give the core memory
  * that retrieve() leaves to it, or a retrieve() it must wait for.
  */
@@ -62,6 +63,9 @@
 static char *fail_retrieve = "";
 module_param(fail_retrieve, charp, 0644);
 MODULE_PARM_DESC(fail_retrieve, "PCI name of a device whose retrieve() fails after adopting it");
+static char *fail_probe = "";
+module_param(fail_probe, charp, 0644);
+MODULE_PARM_DESC(fail_probe, "PCI name of a device whose probe() fails");
 static char *fail_freeze = "";
 module_param(fail_freeze, charp, 0644);
 MODULE_PARM_DESC(fail_freeze, "PCI name of a device whose freeze() fails");
@@ -169,10 +173,13 @@ static struct lu_test *lu_test_alloc(struct pci_dev *pdev)
 
 static int lu_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct lu_test *t = lu_test_alloc(pdev);
+	struct lu_test *t;
 	dma_addr_t dma;
 	dma_addr_t ballast;
 
+	if (lu_test_fault(pdev, fail_probe, "probe"))
+		return -EIO;
+	t = lu_test_alloc(pdev);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	t->chunk = pci_lu_alloc(pdev, "buf", TEST_CHUNK_SIZE, &t->dma);

@@ -147,6 +147,16 @@ static void lu_dev_detach(struct lu_dev *ldev)
 	struct lu_chunk *c, *tmp;
 
 	mutex_lock(&lu.lock);
+	/*
+	 * Old memory still here means probe() failed after a failed
+	 * retrieve(): nobody drives the device, which may still run on that
+	 * memory. Stop its DMA and give the memory back now, while the
+	 * device is known to unmap it from, not at finish.
+	 */
+	if (!list_empty(&ldev->in_chunks)) {
+		pci_clear_master(ldev->pdev);
+		lu_release_stale(ldev, "probe failed, bus mastering off");
+	}
 	list_for_each_entry_safe(c, tmp, &ldev->chunks, node) {
 		list_del(&c->node);
 		lu_chunk_release(ldev->pdev, c);

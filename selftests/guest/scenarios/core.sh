@@ -21,8 +21,9 @@
 #  10  region smaller than the handover (truncated; on KHO a header that
 #      claims a larger one); freeze of A fails; the header will count
 #      one record more than there is
-#  11  A was shut down instead, the phantom record dropped; retrieve of B
-#      fails -> probe; then an ordinary reboot with A preserved:
+#  11  A was shut down instead, the phantom record dropped; retrieve and
+#      probe of B fail -> its old memory is given back at once; B probed
+#      on the next load; then an ordinary reboot with A preserved:
 #      shutdown(), not freeze()
 #
 # On a stock kernel with KHO (no memmap=, REGION is empty) the module's
@@ -34,7 +35,7 @@
 # qemu: -device edu,addr=04.0,dma_mask=0xffffffff
 # qemu: -device edu,addr=05.0,dma_mask=0xffffffff
 # timeout: 420
-# results: 135
+# results: 137
 
 . /lu/lib.sh
 
@@ -421,12 +422,17 @@ stage11()
 		"incoming handover: generation [0-9]+, 2 device"
 	lu_expect_dmesg "stage 11: the phantom record dropped with a log line" \
 		"handover record 1: length out of bounds; dropping it and the 0 after it"
-	load_driver fail_retrieve=$B
+	# Both bind paths of B fail: its old memory goes back at once.
+	load_driver fail_retrieve=$B fail_probe=$B
 	expect_dev_log "A without record is probed" $A "lu_test: probe"
 	expect_dev_log "failed retrieve logged" $B "retrieve failed \(-EAGAIN\); cold probe with reset"
+	lu_expect_dmesg "stage 11: B's old memory freed when probe failed too" \
+		"$B: released 8 KiB of the previous kernel's memory \(probe failed, bus mastering off\)"
+	lu_expect_file "stage 11: B holds no old memory" $LU/devices/$B/incoming_memory 0
+	expect_status $B unbound
+	rmmod pci_lu_test
+	load_driver
 	expect_dev_log "B probed after failed retrieve" $B "lu_test: probe"
-	lu_expect_dmesg "stage 11: B's old memory freed after the reset" \
-		"$B: released 8 KiB of the previous kernel's memory \(device reset by probe\)"
 	expect_status $B probed
 	lu_check "stage 11: preserve A" preserve $A
 	lu_log "ordinary reboot with A preserved"
