@@ -119,7 +119,7 @@ nic_reason()
 	rx_bufs_dma)	echo "preserved memory is not where the record says" ;;
 	tctl)		echo "record refused: TCTL is not lunic's transmit setup" ;;
 	rx_layout)	echo "record refused: RCTL is not lunic's receive setup" ;;
-	rfctl_exten)	echo "RFCTL.EXTEN is 0x8000, record says 0: device was reset" ;;
+	rfctl_exten)	echo "RFCTL.EXTEN is 0x8000, record says 0x0: device was reset" ;;
 	esac
 }
 
