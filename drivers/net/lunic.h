@@ -4,7 +4,8 @@
  * NIC running across a kexec live update (see Documentation/lunic.rst).
  *
  * main.c     probe / retrieve / freeze / shutdown / remove and the record
- * sw.c       software state shared by probe and retrieve; no register access
+ * sw.c       software state shared by probe and retrieve; registers only to
+ *            route interrupt causes to this kernel's vectors
  * hw.c       register sequences: reset, configuration, link, statistics
  * ring.c     descriptor rings, NAPI, interrupt handlers
  * netdev.c   net_device_ops
