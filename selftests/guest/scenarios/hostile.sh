@@ -67,13 +67,21 @@ last_stage()
 
 load()
 {
+	local i
+
 	modprobe nvme-core &&
 		lu_bind lunvme $NVME && lu_bind lunic $NIC && lu_bind pci_lu_test $A &&
 		insmod /lu/modules/pci_lu.ko region="$REGION" || return 1
 	# Last stage: lunvme comes and goes before the others load. As the
 	# last driver to unregister it must not drop their records.
 	if [ "$STAGE" -eq "$(last_stage)" ]; then
-		insmod /lu/modules/lunvme.ko && rmmod lunvme || return 1
+		insmod /lu/modules/lunvme.ko || return 1
+		# The new disk's partition scan holds the module a moment.
+		for i in $(seq 50); do
+			rmmod lunvme 2>/dev/null && break
+			sleep 0.1
+		done
+		[ ! -d /sys/module/lunvme ] || return 1
 		lu_expect_dmesg "stage $STAGE: last driver gone, 2 records kept" \
 			"last live-update driver unregistered; 2 record\(s\) still wait"
 	fi
