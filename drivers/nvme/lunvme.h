@@ -103,7 +103,8 @@ struct lunvme_dev {
 	bool frozen;			/* freeze() ran: submit nothing */
 	struct mutex shutdown_lock;	/* lunvme_stop() */
 	struct pci_lu_fault *fault;	/* test hooks, see lunvme_record_damage() */
-	atomic_t drop_completions;	/* fault.c */
+	atomic_t drop_completions;	/* fault.c: I/O queues */
+	atomic_t drop_admin_completions;	/* fault.c: the admin queue */
 };
 
 static inline struct lunvme_dev *to_lunvme(struct nvme_ctrl *ctrl)

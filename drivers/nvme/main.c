@@ -188,14 +188,19 @@ out_teardown:
 
 /*
  * Once the controller is DELETING no reset can start (nvme-core allows
- * RESETTING only from NEW and LIVE), and one a timeout scheduled during the
- * drain gives up when it runs: nothing restarts the queues under the record, or
- * under shutdown() if the freeze fails. Return: was it still live?
+ * RESETTING only from NEW and LIVE): a command that times out while freeze
+ * drains is failed and the controller disabled (lunvme_timeout()), so the
+ * freeze fails and shutdown() runs. A reset scheduled then would instead
+ * block on the frozen admin queue, and freeze on the reset, for ever.
+ * Return: was it still live?
  */
 static bool lunvme_forbid_reset(struct lunvme_dev *dev)
 {
-	bool live = nvme_ctrl_state(&dev->ctrl) == NVME_CTRL_LIVE;
+	bool live;
 
+	/* A reset in progress ends first, its admin queue still running. */
+	flush_work(&dev->ctrl.reset_work);
+	live = nvme_ctrl_state(&dev->ctrl) == NVME_CTRL_LIVE;
 	nvme_change_ctrl_state(&dev->ctrl, NVME_CTRL_DELETING);
 	cancel_work_sync(&dev->ctrl.reset_work);
 	return live;
@@ -206,13 +211,10 @@ static int lunvme_freeze(struct pci_dev *pdev, void *rec, size_t *len)
 	struct lunvme_dev *dev = pci_get_drvdata(pdev);
 	int ret;
 
-	/* A reset in progress ends first; only a live controller is frozen. */
-	flush_work(&dev->ctrl.reset_work);
-	if (nvme_ctrl_state(&dev->ctrl) != NVME_CTRL_LIVE)
+	/* Only a live controller is frozen, and no reset from here on. */
+	if (!lunvme_forbid_reset(dev))
 		return -EBUSY;
 	ret = lunvme_quiesce(dev);
-	if (!lunvme_forbid_reset(dev) && !ret)
-		ret = -EBUSY;
 	if (!ret)
 		ret = lunvme_check_running(dev);
 	if (!ret)
