@@ -44,6 +44,7 @@ u32 lu_rec_crc(const struct pci_lu_rec *rec)
 			rec->rec_len - offsetofend(struct pci_lu_rec, rec_crc));
 }
 
+/* Context: lu.lock held; the reason is a static buffer it protects. */
 static const char *lu_hdr_invalid(const struct pci_lu_hdr *hdr)
 {
 	static char why[96];
@@ -224,6 +225,7 @@ consume:
  * Bus numbers can change across a kexec, so the IDs must match too; the
  * driver then checks the device's own identity (serial, MAC) in retrieve().
  *
+ * Context: lu.lock held; the reason is a static buffer it protects.
  * Return: NULL if the IDs match, else why not.
  */
 const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
@@ -250,6 +252,7 @@ const char *lu_rec_ids_mismatch(const struct pci_lu_rec *rec,
  * @pdev: device being bound
  * @paths: paths of the driver being bound
  *
+ * Context: lu.lock held; the reason is a static buffer it protects.
  * Return: NULL if the record may be retrieved, else why not.
  */
 const char *lu_rec_mismatch(const struct pci_lu_rec *rec, struct pci_dev *pdev,

@@ -142,8 +142,21 @@ enum lu_reboot {
 	LU_REBOOT,	/* everything gets shutdown() */
 };
 
+/*
+ * The core's state. Locking rules:
+ * - lu.lock covers every field below, the device list and every lu_dev,
+ *   for readers too (sysfs included), with these exceptions:
+ * - backend, in_size, out_size, base and size change only while the form
+ *   starts (under the lock once sysfs shows them) and at module unload
+ *   (once sysfs is gone); the core's own paths read them without it;
+ * - stage is used by freeze() outside the lock: device shutdown runs one
+ *   device at a time (lu_freeze_dev());
+ * - a reason returned by the lu_*_mismatch() and lu_hdr_invalid() helpers
+ *   may point into a static buffer: use it before dropping lu.lock.
+ * Driver paths (probe, retrieve, freeze, shutdown) never run under it.
+ */
 struct lu_state {
-	struct mutex lock;		/* everything below */
+	struct mutex lock;		/* see above */
 	struct list_head devs;
 	bool incoming;			/* an incoming handover is active */
 	bool finished;

@@ -227,9 +227,15 @@ int lu_region_map(phys_addr_t base, size_t size)
 static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
+	ssize_t ret;
+
+	mutex_lock(&lu.lock);
 	if (!lu_region.virt)
-		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%zu@%pa\n", lu.size, &lu.base);
+		ret = sysfs_emit(buf, "none\n");
+	else
+		ret = sysfs_emit(buf, "%zu@%pa\n", lu.size, &lu.base);
+	mutex_unlock(&lu.lock);
+	return ret;
 }
 
 static struct kobj_attribute region_attr = __ATTR_RO(region);

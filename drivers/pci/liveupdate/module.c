@@ -103,30 +103,33 @@ static int lu_region_init(void)
 	return ret;
 }
 
-/* Pick the backend, then read what the previous kernel handed over. */
+/*
+ * Pick the backend, then read what the previous kernel handed over. Under
+ * lu.lock: the sysfs files that show the backend exist already.
+ */
 static int lu_backend_init(void)
 {
 	struct lu_dev *ldev;
-	int ret;
+	int ret = 0;
 
+	mutex_lock(&lu.lock);
 	if (region && *region) {
 		ret = lu_region_init();
 	} else if (lu_kho_usable()) {
 		ret = lu_kho_init();
 	} else {
 		pr_info("no handover region configured and KHO is off: devices cannot be preserved, all are cold-probed\n");
-		return 0;
+		goto out;
 	}
 	if (ret)
-		return ret;
-
-	mutex_lock(&lu.lock);
+		goto out;
 	lu_handover_load();
 	list_for_each_entry(ldev, &lu.devs, node)
 		if (ldev->in_rec)
 			lu_dev_pin(ldev);
+out:
 	mutex_unlock(&lu.lock);
-	return 0;
+	return ret;
 }
 
 static void lu_backend_exit(void)

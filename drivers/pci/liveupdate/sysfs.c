@@ -39,7 +39,12 @@ static struct kobj_attribute state_attr = __ATTR_RO(state);
 static ssize_t generation_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", lu.generation);
+	u64 generation;
+
+	mutex_lock(&lu.lock);
+	generation = lu.generation;
+	mutex_unlock(&lu.lock);
+	return sysfs_emit(buf, "%llu\n", generation);
 }
 
 static struct kobj_attribute generation_attr = __ATTR_RO(generation);
@@ -47,7 +52,12 @@ static struct kobj_attribute generation_attr = __ATTR_RO(generation);
 static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%s\n", lu.backend ? lu.backend->name : "none");
+	const char *name;
+
+	mutex_lock(&lu.lock);
+	name = lu.backend ? lu.backend->name : "none";
+	mutex_unlock(&lu.lock);
+	return sysfs_emit(buf, "%s\n", name);
 }
 
 static struct kobj_attribute backend_attr = __ATTR_RO(backend);
