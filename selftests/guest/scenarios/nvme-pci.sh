@@ -17,9 +17,12 @@
 #               record claims another device ID
 #   U+2         record of another device refused at bind: reset, probe;
 #               the next handover has a bad magic
-#   U+3         no record at all (handover refused): probe; preserved
-#               again, and the next kernel loads nvme without the series
-#   U+4         a driver without retrieve() gets the preserved controller:
+#   U+3         no record at all (handover refused): probe; the next
+#               record names a chunk one page larger than was preserved
+#   U+4         that chunk is not in the core's list of preserved pages:
+#               refused without KHO's warning, probe; preserved again,
+#               and the next kernel loads nvme without the series
+#   U+5         a driver without retrieve() gets the preserved controller:
 #               refused, reset, probe; then the series' nvme again,
 #               preserved, and an ordinary reboot
 #   boot 2      cold boot after the reboot: no handover, probe, A verifies
@@ -213,10 +216,19 @@ $((UPDATES + 3)))
 	lu_expect_dmesg "stage $STAGE: handover refused, no record" \
 		"incoming handover refused: bad magic"
 	after_probe
+	update chunk-size $NVME
+	;;
+$((UPDATES + 4)))
+	lu_check "stage $STAGE: nvme loads" load_nvme || exit 1
+	lu_expect_dmesg "stage $STAGE: a chunk not preserved is not restored" \
+		"chunk of [0-9]+ bytes at 0x[0-9a-f]+ was not preserved by the previous kernel's live update"
+	lu_expect_dmesg "stage $STAGE: ... and its record dropped at load" \
+		"handover record [0-9]+ for $NVME: chunk outside the data area or overlapping"
+	after_probe
 	# The next kernel gets nvme-pci without the series.
 	update
 	;;
-$((UPDATES + 4)))
+$((UPDATES + 5)))
 	lu_check "stage $STAGE: nvme without retrieve() loads" \
 		sh -c "modprobe nvme-core && insmod /lu/modules/nvme-base.ko && sleep 1 && test -b $NS1"
 	lu_expect_dmesg "stage $STAGE: its record is refused" \
@@ -231,7 +243,7 @@ $((UPDATES + 4)))
 	lu_reboot
 	;;
 *)
-	if [ "$STAGE" -gt $((UPDATES + 4)) ]; then
+	if [ "$STAGE" -gt $((UPDATES + 5)) ]; then
 		lu_fail "stage $STAGE" "no such stage"
 		exit 0
 	fi
