@@ -26,7 +26,7 @@
 # disk: d0 64M
 # image: --kmod nvme-core --bin fio --bin ip
 # timeout: 1500
-# results: 123
+# results: 172
 
 . /lu/lib.sh
 
