@@ -26,7 +26,7 @@
 # append: pci=nomsi
 # image: --kmod nvme-core --bin fio --bin nvme
 # timeout: 360
-# results: 37
+# results: 36
 
 . /lu/lib.sh
 
@@ -107,6 +107,18 @@ sgl_io()
 			--verify_fatal=1 --output=/tmp/fio.log
 }
 
+# Just before kexec -e: an Identify whose completion vanishes, with a
+# 3 s timeout, so that it times out inside freeze's drain.
+admin_in_flight()
+{
+	echo 1 >$ADMIN_FAULT || return 1
+	nvme admin-passthru /dev/nvme0 --opcode=6 --cdw10=1 --data-len=4096 \
+		--read --timeout=3000 >/dev/null 2>&1 &
+	sleep 0.5
+	lu_expect_dmesg "stage 1: an admin command is in flight, its completion dropped" \
+		"fault injection: dropped completion of command [0-9]+ on queue 0"
+}
+
 verify_a()
 {
 	lu_check "stage $STAGE: set A verifies" \
@@ -138,15 +150,7 @@ case $STAGE in
 	verify_a
 	lu_check "stage 1: preserve the controller" \
 		sh -c "echo $NVME >/sys/kernel/pci_liveupdate/preserve"
-	lu_check "stage 1: arm a dropped admin completion" \
-		sh -c "echo 1 >$ADMIN_FAULT"
-	# Identify, 3 s timeout: it times out inside freeze's drain.
-	nvme admin-passthru /dev/nvme0 --opcode=6 --cdw10=1 --data-len=4096 \
-		--read --timeout=3000 >/dev/null 2>&1 &
-	sleep 1
-	lu_expect_dmesg "stage 1: the admin completion was dropped" \
-		"fault injection: dropped completion of command [0-9]+ on queue 0"
-	lu_kexec
+	lu_kexec admin_in_flight
 	;;
 2)
 	lu_check "stage 2: modules load" load || exit 1

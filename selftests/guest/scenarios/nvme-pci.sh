@@ -49,7 +49,7 @@
 # append: tsc=unstable
 # boots: 2
 # timeout: 900
-# results: 127
+# results: 142
 
 . /lu/lib.sh
 
