@@ -27,7 +27,7 @@
 # trace: pci_nvme_dbbuf_config
 # timeout: 900
 # kernels: 6.12
-# results: 168
+# results: 126
 
 . /lu/lib.sh
 
@@ -37,8 +37,8 @@ LU=/sys/kernel/pci_liveupdate
 REGION=$(sed -n 's/.*memmap=\([^ ]*\).*/\1/p' /proc/cmdline)
 B_MB=96			# fio B: from 64 MiB, some 12 s of writing at 8 MB/s
 # Chained updates that retrieve; fewer on KHO, whose backend is the new
-# part there, to keep the suite's time in bounds.
-UPDATES=9
+# part there, to keep the suite's time in bounds (make soak runs 100).
+UPDATES=6
 [ -z "$REGION" ] && UPDATES=4
 FIO=$LU_FIO
 
