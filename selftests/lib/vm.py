@@ -50,14 +50,17 @@ backports package) without installing it.
 import atexit
 import ctypes
 import hashlib
+import json
 import os
 import re
 import selectors
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True		# no __pycache__ in the source tree
@@ -82,8 +85,10 @@ TRACE_EVENTS = [
 ]
 
 # Kernel trouble that fails a scenario even if all its checks passed.
-KERNEL_TROUBLE = re.compile(r'Oops|BUG:|WARNING: CPU:|Kernel panic|'
-			    r'general protection fault|Call Trace:')
+# Lockdep's reports start 'WARNING: possible ...', 'WARNING: inconsistent
+# ...', 'WARNING: suspicious RCU usage'; KASAN's 'BUG: KASAN: ...'.
+KERNEL_TROUBLE = re.compile(r'Oops|BUG:|WARNING: (CPU:|possible|inconsistent|suspicious)|'
+			    r'Kernel panic|general protection fault|Call Trace:')
 
 
 # ---- QEMU must never outlive us -------------------------------------------
@@ -106,6 +111,29 @@ def _kill(proc):
 			except subprocess.TimeoutExpired:
 				continue
 	_live.discard(proc)
+
+
+def qmp(path, *commands):
+	"""Run QMP commands in the QEMU listening on PATH; False if it does
+	not answer (it may have exited: not an error here)."""
+	try:
+		with socket.socket(socket.AF_UNIX) as sock:
+			sock.settimeout(5)
+			sock.connect(path)
+			f = sock.makefile('rw')
+			f.readline()			# the greeting
+			for cmd in ('qmp_capabilities',) + commands:
+				f.write(json.dumps({'execute': cmd}) + '\n')
+				f.flush()
+				if 'return' not in json.loads(f.readline() or '{}'):
+					return False
+		return True
+	except (OSError, ValueError):
+		return False
+
+
+NMI_MARK = '### timed out: NMI to every vCPU, the guest\'s panic report follows'
+NMI_GRACE = 30		# seconds for the guest to print it
 
 
 def _kill_all():
@@ -269,6 +297,7 @@ class Run:
 		self.results = []
 		self.reported = 0	# results from the guest and the host check
 		self.tail = []
+		self.dumping = False	# console after the time-out's NMI
 
 	def log_rel(self, name):
 		return os.path.relpath(os.path.join(self.logdir, name), os.getcwd())
@@ -284,6 +313,9 @@ class Run:
 		self.t0 = time.monotonic()
 		self.deadline = self.t0 + self.scn.timeout
 		self.netns, self.bg = None, []
+		# A short path (sun_path is 108 bytes), not in the clone.
+		qmp_dir = tempfile.mkdtemp(prefix='lu-qmp-')
+		self.qmp_path = os.path.join(qmp_dir, 'qmp.sock')
 		try:
 			try:
 				self.start_host_side()
@@ -297,6 +329,7 @@ class Run:
 			self.host_check()
 			self.check_count()
 		finally:
+			shutil.rmtree(qmp_dir, ignore_errors=True)
 			if self.ram and os.path.exists(self.ram):
 				os.unlink(self.ram)
 			for disk_id, _ in self.scn.disks:
@@ -357,7 +390,8 @@ class Run:
 		       '-kernel', self.kernel.image, '-initrd', self.image,
 		       '-append', append,
 		       '-trace', 'events=' + os.path.join(self.logdir, 'trace-events'),
-		       '-D', trace_file, '-msg', 'timestamp=on']
+		       '-D', trace_file, '-msg', 'timestamp=on',
+		       '-qmp', f'unix:{self.qmp_path},server=on,wait=off']
 		if self.ram:
 			# RAM in a file that the next cold boot maps again: its
 			# content survives, as in a warm reboot.
@@ -413,11 +447,19 @@ class Run:
 		sel = selectors.DefaultSelector()
 		sel.register(fd, selectors.EVENT_READ)
 		buf = b''
+		timed_out = None
 		try:
 			while True:
 				left = self.deadline - time.monotonic()
 				if left <= 0:
-					return f'timed out after {self.scn.timeout} s'
+					if timed_out:
+						return timed_out
+					timed_out = f'timed out after {self.scn.timeout} s'
+					if not self.nmi():
+						return timed_out
+					timed_out += ', the backtraces after an NMI are in serial.log'
+					left = NMI_GRACE
+					self.deadline = time.monotonic() + left
 				if not sel.select(min(left, 1.0)):
 					continue
 				chunk = os.read(fd, 65536)
@@ -429,9 +471,17 @@ class Run:
 			if buf:
 				self.console_line(buf)
 			proc.wait()
-			return None
+			return timed_out
 		finally:
 			sel.close()
+
+	def nmi(self):
+		"""A stuck guest: an NMI to every vCPU makes it panic with every
+		CPU's backtrace and every task (guest/init sets that up), into
+		serial.log. Its lines are kept out of the results."""
+		self.serial.write(NMI_MARK + '\n')
+		self.dumping = True
+		return qmp(self.qmp_path, 'inject-nmi')
 
 	def console_line(self, raw):
 		# Firmware clears the screen with escape sequences: keep them
@@ -445,6 +495,8 @@ class Run:
 		self.serial.flush()
 		if self.echo:
 			print(f'[{elapsed:7.2f}] {line}', flush=True)
+		if self.dumping:
+			return
 		self.tail = (self.tail + [line])[-15:]
 		m = re.search(r'LUTEST: (.*)$', line)
 		if m:
@@ -475,7 +527,9 @@ class Run:
 	def check_kernel_log(self):
 		with open(os.path.join(self.logdir, 'serial.log'), errors='replace') as f:
 			# Drop our host time stamp prefix.
-			lines = [line.rstrip().partition('] ')[2] for line in f
+			# Up to the panic a time-out asks for, if any.
+			log = f.read().partition(NMI_MARK)[0].splitlines()
+			lines = [line.rstrip().partition('] ')[2] for line in log
 				 if not line.startswith('###')]
 		if not any('Linux version' in line for line in lines):
 			return		# no kernel ran: nothing to judge
