@@ -136,6 +136,22 @@ lu_wait_carrier()
 	return 1
 }
 
+# lu_host_answers DESC BDF ADDR/PREFIX HOST: the NIC at BDF gets ADDR,
+# comes up with a carrier and the host at HOST answers pings (one result).
+lu_host_answers()
+{
+	local ifc
+
+	ifc=$(ls /sys/bus/pci/devices/"$2"/net 2>/dev/null | head -n 1)
+	if [ -n "$ifc" ] && ip addr add "$3" dev "$ifc" &&
+	   ip link set "$ifc" up && lu_wait_carrier "$ifc" 100 &&
+	   ping -c 2 -W 3 "$4" >/dev/null; then
+		lu_ok "$1"
+	else
+		lu_fail "$1" "interface '$ifc' of $2"
+	fi
+}
+
 # lu_icmp_counters: this kernel's echo requests and replies, and the
 # replies its stack could not send: a ping lost there is not a frame the
 # NIC lost.

@@ -46,15 +46,7 @@ load_lu()
 # The host answers through the NIC, whichever driver has it.
 host_answers()
 {
-	local ifc
-
-	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
-	if ip addr add $GUEST/24 dev "$ifc" && ip link set "$ifc" up &&
-	   lu_wait_carrier "$ifc" 100 && ping -c 2 -W 3 $HOST >/dev/null; then
-		lu_ok "stage $STAGE: link up, the host answers"
-	else
-		lu_fail "stage $STAGE: link up, the host answers" "interface '$ifc'"
-	fi
+	lu_host_answers "stage $STAGE: link up, the host answers" $NIC $GUEST/24 $HOST
 }
 
 preserve_both()

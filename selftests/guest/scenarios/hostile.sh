@@ -167,7 +167,7 @@ check_nvme()
 
 check_nic()
 {
-	local f=$1 ifc
+	local f=$1
 	if [ -n "$f" ]; then
 		lu_expect_dmesg "stage $STAGE: nic $f refused" \
 			"lunic $NIC: retrieve: $(nic_reason "$f")"
@@ -177,13 +177,7 @@ check_nic()
 	else
 		lu_expect_dmesg "stage $STAGE: nic retrieved" "lunic .*retrieve: .* adopted without reset"
 	fi
-	ifc=$(ls /sys/bus/pci/devices/$NIC/net 2>/dev/null | head -n 1)
-	if ip addr add $GUEST/24 dev "$ifc" && ip link set "$ifc" up &&
-	   lu_wait_carrier "$ifc" 100 && ping -c 2 -W 3 $HOST >/dev/null; then
-		lu_ok "stage $STAGE: nic link up, host answers"
-	else
-		lu_fail "stage $STAGE: nic link up, host answers" "interface '$ifc'"
-	fi
+	lu_host_answers "stage $STAGE: nic link up, host answers" $NIC $GUEST/24 $HOST
 }
 
 check_core()
