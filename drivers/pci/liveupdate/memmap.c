@@ -167,14 +167,8 @@ static bool lu_region_reserved(phys_addr_t base, size_t size)
 	return next >= base + size;
 }
 
-/**
- * lu_region_map() - use the reserved region as the handover backend
- * @base: physical start, page aligned
- * @size: bytes, page aligned, at least PCI_LU_REGION_MIN
- *
- * Return: 0 with lu.backend set, or a negative errno.
- */
-int lu_region_map(phys_addr_t base, size_t size)
+/* Use the reserved region as the handover backend: lu.backend set. */
+static int lu_region_map(phys_addr_t base, size_t size)
 {
 	if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size) ||
 	    size < PCI_LU_REGION_MIN) {
@@ -222,6 +216,41 @@ int lu_region_map(phys_addr_t base, size_t size)
 	lu.out_size = size;
 	lu.backend = &lu_region_backend;
 	return 0;
+}
+
+/* SIZE$ADDR as memmap= has it; '@' works too. */
+static int lu_region_parse(const char *spec, phys_addr_t *base, size_t *size)
+{
+	char *p;
+
+	*size = memparse(spec, &p);
+	if ((*p != '$' && *p != '@') || !*size)
+		return -EINVAL;
+	*base = memparse(p + 1, &p);
+	return *p ? -EINVAL : 0;
+}
+
+/**
+ * lu_region_init() - make the region the module was given the backend
+ * @spec: the region= parameter, SIZE$ADDR
+ *
+ * Context: lu.lock held, at load.
+ * Return: 0 with lu.backend set, or a negative errno after a log line.
+ */
+int lu_region_init(const char *spec)
+{
+	phys_addr_t base;
+	size_t size;
+	int ret;
+
+	if (lu_region_parse(spec, &base, &size)) {
+		pr_err("region=%s is not SIZE$ADDR\n", spec);
+		return -EINVAL;
+	}
+	ret = lu_region_map(base, size);
+	if (!ret)
+		pr_info("handover region %zu MiB at %pa\n", size / SZ_1M, &base);
+	return ret;
 }
 
 static ssize_t region_show(struct kobject *kobj, struct kobj_attribute *attr,

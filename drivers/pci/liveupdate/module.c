@@ -76,33 +76,6 @@ void lu_dev_unpin(struct lu_dev *ldev)
 	ldev->overridden = false;
 }
 
-static int lu_parse_region(phys_addr_t *base, size_t *size)
-{
-	char *p = region;
-
-	*size = memparse(region, &p);
-	if ((*p != '$' && *p != '@') || !*size)
-		return -EINVAL;
-	*base = memparse(p + 1, &p);
-	return *p ? -EINVAL : 0;
-}
-
-static int lu_region_init(void)
-{
-	phys_addr_t base;
-	size_t size;
-	int ret;
-
-	if (lu_parse_region(&base, &size)) {
-		pr_err("region=%s is not SIZE$ADDR\n", region);
-		return -EINVAL;
-	}
-	ret = lu_region_map(base, size);
-	if (!ret)
-		pr_info("handover region %zu MiB at %pa\n", size / SZ_1M, &base);
-	return ret;
-}
-
 /*
  * Pick the backend, then read what the previous kernel handed over. Under
  * lu.lock: the sysfs files that show the backend exist already.
@@ -114,7 +87,7 @@ static int lu_backend_init(void)
 
 	mutex_lock(&lu.lock);
 	if (region && *region) {
-		ret = lu_region_init();
+		ret = lu_region_init(region);
 	} else if (lu_kho_usable()) {
 		ret = lu_kho_init();
 	} else {

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 
 /* memmap.c */
-int lu_region_map(phys_addr_t base, size_t size);
+int lu_region_init(const char *spec);
 extern const struct attribute_group lu_region_group;
 
 /* dispatch.c */
