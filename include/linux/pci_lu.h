@@ -56,7 +56,8 @@ static inline void pci_lu_free(struct pci_dev *pdev, size_t size,
 /*
  * Fault injection for a driver's selftests (CONFIG_PCI_LIVEUPDATE_FAULT_INJECT),
  * per device in /sys/kernel/debug/<driver>/<bdf>/: fail_freeze makes
- * pci_lu_fault_freeze() fail, record_fault names the record field for which
+ * pci_lu_fault_freeze() fail, fail_alloc makes that many pci_lu_alloc()
+ * calls fail, record_fault names the record field for which
  * pci_lu_fault_record() returns the index. Without the option these are
  * stubs and a driver needs no #ifdef; see drivers/pci/liveupdate/devfault.c.
  */

@@ -23,7 +23,7 @@
  * gets a well-formed record its driver must refuse by itself.
  *
  * The driver may add knobs of its own to pci_lu_fault_dir(). Every driver
- * gets the same two files and the same log lines, so that one test recipe
+ * gets the same three files and the same log lines, so that one test recipe
  * serves all of them.
  */
 #include <linux/debugfs.h>
