@@ -15,7 +15,14 @@
 #                 controller and the kexec goes on
 #   stage N+1     no record: cold start, A still verifies; the record is
 #                 damaged on the way out
-#   stage N+2     refused with a log line, cold start, A still verifies
+#   stage N+2     refused with a log line, cold start, A still verifies;
+#                 the controller preserved, an admin command whose
+#                 completion vanishes is in flight at the kexec: its
+#                 timeout during freeze must not start a reset (which
+#                 would wait on the frozen admin queue, and freeze on it,
+#                 for ever) but fail the freeze
+#   stage N+3     the kexec completed: no record, the controller was shut
+#                 down and cold-starts; A still verifies
 #
 # qemu: -device nvme,id=nvme0,serial=lunvme-test0,addr=06.0
 # qemu: -device nvme-ns,drive=d0,bus=nvme0,nsid=1
@@ -27,7 +34,7 @@
 # trace: pci_nvme_dbbuf_config
 # timeout: 900
 # kernels: 6.12
-# results: 126
+# results: 134
 
 . /lu/lib.sh
 
@@ -141,6 +148,18 @@ update()
 	lu_kexec
 }
 
+# Just before kexec -e: an Identify whose completion vanishes, with a
+# 3 s timeout, so that it times out inside freeze's drain.
+admin_in_flight()
+{
+	echo 1 >/sys/kernel/debug/lunvme/$NVME/drop_admin_completions || return 1
+	nvme admin-passthru /dev/nvme0 --opcode=6 --cdw10=1 --data-len=4096 \
+		--read --timeout=3000 >/dev/null 2>&1 &
+	sleep 0.5
+	lu_expect_dmesg "stage $STAGE: an admin command is in flight, its completion dropped" \
+		"fault injection: dropped completion of command [0-9]+ on queue 0"
+}
+
 no_io_errors()
 {
 	lu_expect_no_dmesg "stage $STAGE: no I/O error" "$LU_IO_ERRORS"
@@ -186,9 +205,20 @@ $((UPDATES + 2)))
 	fio_run "disk works after cold start" --name=c --filename=$NS1 \
 		--offset=128M --size=8M --rw=randwrite --do_verify=1
 	no_io_errors
+	lu_check "stage $STAGE: preserve the controller" \
+		sh -c "echo $NVME >$LU/preserve"
+	lu_kexec admin_in_flight
+	;;
+$((UPDATES + 3)))
+	lu_check "stage $STAGE: modules load" load || exit 1
+	sets
+	lu_expect_dmesg "stage $STAGE: no record: the freeze failed" \
+		"incoming handover: generation [0-9]+, 0 device"
+	lu_expect_dmesg "stage $STAGE: cold start" "nvme nvme0: cold start"
+	verify_sets "after the admin timeout"
 	;;
 *)
-	if [ "$STAGE" -gt $((UPDATES + 2)) ]; then
+	if [ "$STAGE" -gt $((UPDATES + 3)) ]; then
 		lu_fail "stage $STAGE" "no such stage"
 		exit 0
 	fi
