@@ -7,7 +7,7 @@
   7.3   the test kernel scripts/test-kernel builds (once, cached) from
         Debian's linux-source-7.3 with the series of kernel/series/: the
         PCI core's own live update on KHO (kho=on, no memmap=), with the
-        in-tree nvme driver on it. Our out-of-tree modules do not load
+        in-tree nvme driver on it; a debug kernel (KASAN, lockdep). Our out-of-tree modules do not load
         there (the core is built in); the VM gets the base nvme-pci
         without the series instead, as /lu/modules/nvme-base.ko.
 
