@@ -76,6 +76,9 @@
  * @remove:	unbind; undoes @probe or @retrieve.
  * @record_version: version of the record layout @freeze writes and
  *		@retrieve reads. A record of another version is refused.
+ *
+ * All five callbacks are required: pci_lu_register_driver() refuses a
+ * driver without one of them (-EINVAL).
  */
 struct pci_lu_driver {
 	struct pci_driver driver;
