@@ -10,6 +10,7 @@
  * ring.c     descriptor rings, NAPI, interrupt handlers
  * netdev.c   net_device_ops
  * ethtool.c  ethtool_ops
+ * lunic_record.h  the handover record: an ABI between two kernels
  */
 #ifndef _LUNIC_H
 #define _LUNIC_H
@@ -22,6 +23,7 @@
 #include <linux/workqueue.h>
 
 #include "lunic_hw.h"
+#include "lunic_record.h"
 
 #define LUNIC_NAME		"lunic"
 #define LUNIC_RING_DEFAULT	256
@@ -106,30 +108,6 @@ struct lunic_adapter {
 	u64 *hw_stats;
 	struct pci_lu_fault *fault;	/* test hooks, see lunic_record_damage() */
 };
-
-/* Handed from freeze() to retrieve(); see lunic_record_check(). */
-struct lunic_record {
-	u8 mac[ETH_ALEN];	/* device identity */
-	u16 reserved;
-	u32 mtu;
-	u32 rctl;
-	u32 tctl;
-	u32 rx_count;
-	u32 tx_count;
-	u32 rx_next_to_clean;
-	u32 rdt;
-	u32 tdt;		/* == TDH: freeze drained the TX ring */
-	u32 flags;
-	u64 rx_ring_dma;
-	u64 rx_bufs_dma;
-	u64 tx_ring_dma;
-};
-
-/* The record is an ABI between two kernels: no implicit padding. */
-static_assert(sizeof(struct lunic_record) == 72);
-
-/* freeze() stopped in the middle of a frame spanning several buffers */
-#define LUNIC_REC_RX_MIDFRAME	BIT(0)
 
 static inline u32 lunic_rd(struct lunic_adapter *ad, u32 reg)
 {

@@ -23,8 +23,6 @@
 
 #include "lunic.h"
 
-#define LUNIC_RECORD_VERSION	1
-
 static int lunic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lunic_adapter *ad;

@@ -25,15 +25,14 @@
 #include <linux/sizes.h>
 
 #include "nvme.h"	/* nvme-core's private header, see Kbuild */
+#include "lunvme_record.h"
 #include <lu_compat.h>
 
 #define LUNVME_IO_DEPTH		1024	/* I/O queue entries, at most */
-#define LUNVME_MAX_IO_QUEUES	16
 #define LUNVME_MAX_SEGS		128	/* one PRP list page */
 #define LUNVME_MAX_BYTES	(LUNVME_MAX_SEGS * NVME_CTRL_PAGE_SIZE)
 #define LUNVME_SGL_MIN_SEG	SZ_32K	/* average segment to prefer an SGL */
 #define LUNVME_AER_CID		NVME_AQ_BLK_MQ_DEPTH
-#define LUNVME_RECORD_VERSION	2
 
 struct lunvme_dev;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lunvme handover record: the minimum to find a running controller again.
+ * lunvme handover record: checked, adopted and written here; its layout,
+ * an ABI between kernels, is in lunvme_record.h.
  *
  * NVMe doorbells read back as zero, so the queue indices and phases are
  * only known from here. The controller registers are recorded too, and a
@@ -10,36 +11,6 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 
 #include "lunvme.h"
-
-struct lunvme_rec_queue {
-	u16 depth;
-	u16 sq_tail;
-	u16 cq_head;
-	u16 cq_vector;
-	u8 cq_phase;
-	u8 reserved[7];
-};
-
-/* Version LUNVME_RECORD_VERSION; native byte order, same machine. */
-struct lunvme_record {
-	char serial[20];		/* Identify Controller SN */
-	u32 nr_queues;			/* admin included */
-	u64 cap;
-	u32 cc;
-	u32 aqa;
-	u64 asq;
-	u64 acq;
-	u32 nr_vecs;
-	u32 irq_type;			/* PCI_IRQ_MSIX, _MSI or _INTX */
-	u32 aer_outstanding;
-	u32 reserved;
-	u64 dbbuf_dbs;			/* shadow doorbell pages, 0 if off */
-	u64 dbbuf_eis;
-	struct lunvme_rec_queue q[LUNVME_MAX_IO_QUEUES + 1];
-};
-
-static_assert(sizeof(struct lunvme_rec_queue) == 16);
-static_assert(sizeof(struct lunvme_record) == 88 + 16 * (LUNVME_MAX_IO_QUEUES + 1));
 
 /* Log why the controller is not adopted; the core then cold-probes it. */
 static __printf(3, 4) int lunvme_refuse(struct lunvme_dev *dev, int err,
